@@ -1,0 +1,23 @@
+"""The code location: every domain's Definitions merged, with resources chosen from the settings.
+
+Importing this module must stay light: no pyspark, mlflow or sklearn at import time (they load
+inside asset bodies and resources).
+"""
+
+from dagster import Definitions, in_process_executor
+
+from lakehouse_assets.events.definitions import defs as events_defs
+from lakehouse_assets.resources import core_resources
+from lakehouse_assets.settings import get_settings
+
+
+def build_defs() -> Definitions:
+    settings = get_settings()
+    return Definitions.merge(
+        events_defs,
+        # One process per run, so one SparkSession (and one JVM start) serves every step.
+        Definitions(resources=core_resources(settings), executor=in_process_executor),
+    )
+
+
+defs = build_defs()

@@ -1,0 +1,1 @@
+"""Web user-activity events: landing -> Bronze -> Silver -> five Gold metrics tables."""

@@ -1,0 +1,106 @@
+"""Spark <-> Iceberg: Spark writes data files, pyiceberg commits them; Spark reads snapshot files.
+
+Reading goes through the table's current snapshot file list, never a directory listing: files of
+replaced partitions stay on storage until snapshots expire, and a listing would resurrect them.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import uuid
+from typing import Any, Iterable
+from urllib.parse import urlparse
+
+from .catalog import IcebergLakehouse, SchemaMismatch
+from .schemas import spark_schema, spark_type
+from .tables import TableSpec, Window
+
+log = logging.getLogger(__name__)
+
+
+def conform_spark(spec: TableSpec, df: Any) -> Any:
+    """Select the declared columns by name, in order, cast to the declared types."""
+    from pyspark.sql import functions as F
+
+    missing = [c.name for c in spec.columns if c.name not in df.columns]
+    if missing:
+        raise SchemaMismatch(f"{spec.identifier}: data lacks columns {missing}")
+    return df.select([F.col(c.name).cast(spark_type(c.type)).alias(c.name) for c in spec.columns])
+
+
+def spark_path(uri: str) -> str:
+    """Spark's Hadoop file systems name S3 `s3a://`."""
+    return "s3a://" + uri.removeprefix("s3://") if uri.startswith("s3://") else uri
+
+
+def iceberg_path(uri: str) -> str:
+    return "s3://" + uri.removeprefix("s3a://") if uri.startswith("s3a://") else uri
+
+
+def write_partition(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, df: Any) -> int:
+    """Write `df` as the table's partition `window` and commit it atomically. Returns rows written.
+
+    Rows outside the window are an error in the transform, not something to drop silently.
+    """
+    from pyspark.sql import functions as F
+
+    lakehouse.ensure_table(spec)
+    df = conform_spark(spec, df)
+    staging = f"{lakehouse.table_location(spec)}/data/{spec.partition_column}={window.label()}/{uuid.uuid4().hex}"
+    spark = df.sparkSession
+    # Iceberg wants INT64 microsecond timestamps; Spark's default is the legacy INT96.
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    df.write.mode("errorifexists").parquet(spark_path(staging))
+    written = spark.read.parquet(spark_path(staging))
+    files = sorted(iceberg_path(f) for f in written.inputFiles())
+    part_col = F.col(spec.partition_column)
+    lo, hi = _spark_bound(spec, window.start), _spark_bound(spec, window.end)
+    outside = written.filter(part_col.isNull() | (part_col < F.lit(lo)) | (part_col >= F.lit(hi))).count()
+    if outside:
+        _discard(lakehouse, staging, files)
+        raise ValueError(f"{spec.identifier}: {outside} rows fall outside partition {window.label()}")
+    rows = written.count()
+    try:
+        lakehouse.replace_partition_with_files(spec, window, files)
+    except Exception:
+        _discard(lakehouse, staging, files)
+        raise
+    return rows
+
+
+def _spark_bound(spec: TableSpec, value: Any) -> Any:
+    return value.date() if spec.column(spec.partition_column).type == "date" else value
+
+
+def _discard(lakehouse: IcebergLakehouse, staging: str, files: list[str]) -> None:
+    parsed = urlparse(staging)
+    if parsed.scheme == "file":
+        shutil.rmtree(parsed.path, ignore_errors=True)
+        return
+    table_io = lakehouse.catalog._load_file_io(location=staging)  # noqa: SLF001 - pyiceberg has no public accessor
+    for path in files:
+        try:
+            table_io.delete(path)
+        except Exception as exc:  # a leftover staged file is harmless: no snapshot references it
+            log.warning("could not delete staged file %s: %s", path, exc)
+
+
+def read_table(spark: Any, lakehouse: IcebergLakehouse, spec: TableSpec, windows: Iterable[Window] | None = None) -> Any:
+    """The table's rows in `windows` (all when None) as a Spark DataFrame with the declared schema."""
+    from pyspark.sql import functions as F
+
+    windows = list(windows) if windows is not None else None
+    files = lakehouse.data_files(spec, windows)
+    schema = spark_schema(spec)
+    if not files:
+        return spark.createDataFrame([], schema)
+    df = spark.read.schema(schema).parquet(*[spark_path(f) for f in files])
+    if windows is None:
+        return df
+    part_col = F.col(spec.partition_column)
+    cond = None
+    for w in windows:
+        c = (part_col >= F.lit(_spark_bound(spec, w.start))) & (part_col < F.lit(_spark_bound(spec, w.end)))
+        cond = c if cond is None else cond | c
+    return df.filter(cond)

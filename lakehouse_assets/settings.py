@@ -1,0 +1,103 @@
+"""One typed settings object, read from the environment (DESIGN.md section 4).
+
+Everything in the code location that depends on the environment goes through `Settings`; nothing
+else reads `os.environ`. Secrets (AWS credentials, the KMA key, database passwords inside URLs)
+are not held here: resources take them through `dagster.EnvVar` so they never reach logs or the UI.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+
+DEFAULT_KMA_API_BASE_URL = "https://apis.data.go.kr/1360000"
+
+
+def _is_uri(value: str) -> bool:
+    return "://" in value
+
+
+def to_uri(location: str) -> str:
+    """A local path becomes an absolute `file://` URI; URIs (s3://, file://) pass through."""
+    if _is_uri(location):
+        return location.rstrip("/")
+    return Path(location).expanduser().resolve().as_uri()
+
+
+def join_uri(base: str, *parts: str) -> str:
+    return "/".join([base.rstrip("/"), *(p.strip("/") for p in parts if p)])
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives and which services to use; defaults are the embedded, offline setup."""
+
+    lakehouse_root: str
+    landing: str
+    catalog_uri: str
+    aws_endpoint_url: str | None
+    aws_region: str | None
+    spark_master: str
+    spark_remote: str | None
+    mlflow_tracking_uri: str
+    kma_api_base_url: str
+    kma_key_configured: bool
+    banner_db_url: str
+    banner_export_db_url: str
+    alert_webhook_configured: bool
+    dagster_home: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        root = to_uri(env.get("LAKEHOUSE_ROOT") or "./.lakehouse")
+        landing = to_uri(env.get("LAKEHOUSE_LANDING") or join_uri(root, "landing"))
+        local_root = _local_path(root)
+        default_catalog = (
+            f"sqlite:///{local_root / 'catalog.db'}" if local_root else "sqlite:///./.lakehouse/catalog.db"
+        )
+        banner_default = (
+            f"sqlite:///{local_root / 'banner.db'}" if local_root else "sqlite:///./.lakehouse/banner.db"
+        )
+        banner_db_url = env.get("BANNER_DB_URL") or banner_default
+        return cls(
+            lakehouse_root=root,
+            landing=landing,
+            catalog_uri=env.get("LAKEHOUSE_CATALOG_URI") or default_catalog,
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+            spark_master=env.get("SPARK_MASTER") or "local[*]",
+            spark_remote=env.get("SPARK_REMOTE") or None,
+            mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI")
+            or (f"sqlite:///{local_root / 'mlflow.db'}" if local_root else "sqlite:///mlflow.db"),
+            kma_api_base_url=(env.get("KMA_API_BASE_URL") or DEFAULT_KMA_API_BASE_URL).rstrip("/"),
+            kma_key_configured=bool(env.get("KMA_SERVICE_KEY")),
+            banner_db_url=banner_db_url,
+            banner_export_db_url=env.get("BANNER_EXPORT_DB_URL") or banner_db_url,
+            alert_webhook_configured=bool(env.get("ALERT_WEBHOOK_URL")),
+            dagster_home=env.get("DAGSTER_HOME") or None,
+        )
+
+    @property
+    def local_root(self) -> Path | None:
+        """The lakehouse root as a local path, or None when it is on object storage."""
+        return _local_path(self.lakehouse_root)
+
+    @property
+    def local_landing(self) -> Path | None:
+        return _local_path(self.landing)
+
+
+def _local_path(uri: str) -> Path | None:
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        return Path(parsed.path)
+    return None
+
+
+def get_settings() -> Settings:
+    """Settings from the current environment (read each call, so tests can change the env)."""
+    return Settings.from_env()
