@@ -105,3 +105,37 @@ def test_spark_write_refuses_rows_outside_the_partition(spark, lakehouse):
     with pytest.raises(ValueError, match="3 rows fall outside partition"):
         write_partition(lakehouse, SPEC, Window.hour(H), df)
     assert lakehouse.row_count(SPEC) == 0
+
+
+@pytest.fixture
+def postgres_catalog_uri():
+    """A fresh database on the machine's PostgreSQL for the Iceberg catalog (dropped afterwards)."""
+    import uuid
+
+    psycopg2 = pytest.importorskip("psycopg2")
+    name = f"iceberg_test_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {exc}")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+    finally:
+        from sqlalchemy import create_engine
+
+        create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres").dispose()
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.mark.integration
+def test_postgres_catalog_replaces_partitions(postgres_catalog_uri, tmp_path):
+    root = (tmp_path / "root").as_uri()
+    lakehouse = IcebergLakehouse(postgres_catalog_uri, root)
+    lakehouse.replace_partition_with_arrow(SPEC, Window.hour(H), rows(H, 5))
+    lakehouse.replace_partition_with_arrow(SPEC, Window.hour(H), rows(H, 3))
+    other_process = IcebergLakehouse(postgres_catalog_uri, root)
+    assert other_process.row_count(SPEC) == 3
+    assert other_process.read_arrow(SPEC).column("n").to_pylist() == [0, 1, 2]

@@ -1,0 +1,40 @@
+# Two commands for a newcomer: `make dev` (the product on embedded defaults) and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Sample events for the last six complete UTC hours, so the partitions exist in the UI.
+SAMPLE_START ?= $(shell date -u -d '-6 hours' +%Y-%m-%dT%H)
+SAMPLE_HOURS ?= 6
+SAMPLE_EVENTS_PER_HOUR ?= 5000
+
+.PHONY: dev test install check-java sample bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found: install Python 3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+check-java:
+	@command -v java >/dev/null 2>&1 || { echo "error: Java 17 is required by Spark: install OpenJDK 17 (e.g. apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
+
+sample: install
+	$(BIN)/python -m lakehouse_assets.sample_data events --landing .lakehouse/landing \
+	  --start $(SAMPLE_START) --hours $(SAMPLE_HOURS) --events-per-hour $(SAMPLE_EVENTS_PER_HOUR) --bad-share 0.02 --seed 7
+
+dev: install check-java sample
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+test: install check-java
+	$(BIN)/python -m pytest
+
+bench: install check-java
+	$(BIN)/python bench/medallion.py
+
+clean:
+	rm -rf .lakehouse .dagster_home
