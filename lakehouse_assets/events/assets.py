@@ -1,7 +1,6 @@
 """Events assets: landing -> bronze/events -> silver/{events,event_rejects,event_duplicates} -> gold/*."""
 
 
-from datetime import timedelta
 from typing import Any
 
 from dagster import (
@@ -22,7 +21,6 @@ from lakehouse_assets.metadata import table_metadata
 from lakehouse_assets.partitions import day_of, daily_partitions, hour_of, hourly_partitions
 from lakehouse_assets.resources import LakehouseResource, LandingStorage, SparkResource
 
-from . import gold
 from .bronze import LandedObject, bronze_table
 from .landing import EVENTS_PREFIX, parse_event_key
 from .tables import (
@@ -120,32 +118,12 @@ _previous_and_current_hour = TimeWindowPartitionMapping(start_offset=-1, end_off
 )
 def silver_events(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource):
     """Parse each Bronze line once: typed Silver rows, rejects with a reason, duplicates aside."""
-    from pyspark import StorageLevel
+    from .pipeline import write_silver
 
-    from lakehouse_assets.lakehouse.spark_io import read_table, write_partition
-
-    from .silver import split_silver
-
-    window = Window.hour(hour_of(context.partition_key))
     lh = lakehouse.lakehouse
-    session = spark.spark_session
-    previous = Window(window.start - timedelta(hours=1), window.start)
-    bronze = read_table(session, lh, BRONZE_EVENTS, [previous, window])
-    frames = split_silver(bronze, window.start)
-    # The three outputs share one parse: keep the typed (narrow) rows, not the raw lines.
-    cached = [frame.persist(StorageLevel.MEMORY_AND_DISK) for frame in frames]
-    try:
-        for spec, frame in zip((SILVER_EVENTS, SILVER_EVENT_REJECTS, SILVER_EVENT_DUPLICATES), cached):
-            rows = write_partition(lh, spec, window, frame)
-            context.log.info(f"{spec.identifier} [{window.label()}]: {rows} rows")
-            preview = [r.asDict() for r in frame.limit(5).collect()]
-            yield MaterializeResult(
-                asset_key=asset_key(spec),
-                metadata=table_metadata(spec, rows, lh.table_location(spec), preview=preview),
-            )
-    finally:
-        for frame in cached:
-            frame.unpersist()
+    for spec, rows, preview in write_silver(spark.spark_session, lh, hour_of(context.partition_key)):
+        context.log.info(f"{spec.identifier} [{context.partition_key}]: {rows} rows")
+        yield MaterializeResult(asset_key=asset_key(spec), metadata=table_metadata(spec, rows, lh.table_location(spec), preview=preview))
 
 
 def _gold_asset(spec: TableSpec, description: str, partitions_def, upstream_mapping, upstream: list[TableSpec]):
@@ -161,77 +139,56 @@ def _gold_asset(spec: TableSpec, description: str, partitions_def, upstream_mapp
     )
 
 
-def _materialize_gold(spark: SparkResource, lakehouse: LakehouseResource, spec: TableSpec, window: Window, df: Any) -> MaterializeResult:
-    from lakehouse_assets.lakehouse.spark_io import write_partition
+def _materialize_gold(spec: TableSpec, partition: Any, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
+    from .pipeline import gold_window, write_gold
 
     lh = lakehouse.lakehouse
-    rows = write_partition(lh, spec, window, df)
-    preview = lh.read_arrow(spec, [window]).slice(0, 10).to_pylist()
+    rows = write_gold(spec, spark.spark_session, lh, partition)
+    preview = lh.read_arrow(spec, [gold_window(spec, partition)]).slice(0, 10).to_pylist()
     return MaterializeResult(metadata=table_metadata(spec, rows, lh.table_location(spec), preview=preview))
-
-
-def _silver(spark: SparkResource, lakehouse: LakehouseResource, first_hour, last_hour) -> Any:
-    from lakehouse_assets.lakehouse.spark_io import read_table
-
-    return read_table(spark.spark_session, lakehouse.lakehouse, SILVER_EVENTS, [Window(first_hour, last_hour + timedelta(hours=1))])
 
 
 _hours_around = TimeWindowPartitionMapping(start_offset=-1, end_offset=1)
 # Daily -> hourly: the day's 24 hours. The transform also reads the hour before and after (rows
 # ingested then can fall on this day); Dagster offsets count whole days here, so those two hours
 # are not declared and the daily schedule runs after the next day's first hour has landed.
-_day_with_neighbour_hours = TimeWindowPartitionMapping()
+_day_hours = TimeWindowPartitionMapping()
 
 
 @_gold_asset(GOLD_SERVER_HEALTH_MINUTELY, "Per minute and api server: requests, 4xx/5xx errors, error rate, mean and p50/p95/p99 latency (event hour partitions).", hourly_partitions, _hours_around, [SILVER_EVENTS])
 def gold_server_health_minutely(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Server health per minute from api_request events of the event hour."""
-    hour = hour_of(context.partition_key)
-    silver = _silver(spark, lakehouse, *gold.silver_hours_for_hour(hour)[::2])
-    return _materialize_gold(spark, lakehouse, GOLD_SERVER_HEALTH_MINUTELY, Window.hour(hour), gold.server_health_minutely(silver, hour))
+    return _materialize_gold(GOLD_SERVER_HEALTH_MINUTELY, hour_of(context.partition_key), spark, lakehouse)
 
 
 @_gold_asset(GOLD_OPERATIONAL_HOURLY, "One row per event hour: events, active users and sessions, page views, requests, 5xx errors and latency.", hourly_partitions, _hours_around, [SILVER_EVENTS])
 def gold_operational_hourly(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Operational totals of the event hour."""
-    hour = hour_of(context.partition_key)
-    silver = _silver(spark, lakehouse, *gold.silver_hours_for_hour(hour)[::2])
-    return _materialize_gold(spark, lakehouse, GOLD_OPERATIONAL_HOURLY, Window.hour(hour), gold.operational_hourly(silver, hour))
+    return _materialize_gold(GOLD_OPERATIONAL_HOURLY, hour_of(context.partition_key), spark, lakehouse)
 
 
-@_gold_asset(GOLD_BUSINESS_DAILY, "Per event date and currency: orders, revenue, buyers, average order value, sessions and conversion rate.", daily_partitions, _day_with_neighbour_hours, [SILVER_EVENTS])
+@_gold_asset(GOLD_BUSINESS_DAILY, "Per event date and currency: orders, revenue, buyers, average order value, sessions and conversion rate.", daily_partitions, _day_hours, [SILVER_EVENTS])
 def gold_business_daily(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Business metrics of the event date."""
-    day = day_of(context.partition_key)
-    silver = _silver(spark, lakehouse, *gold.silver_hours_for_day(day))
-    return _materialize_gold(spark, lakehouse, GOLD_BUSINESS_DAILY, Window.day(day), gold.business_daily(silver, day))
+    return _materialize_gold(GOLD_BUSINESS_DAILY, day_of(context.partition_key), spark, lakehouse)
 
 
-@_gold_asset(GOLD_FUNNEL_DAILY, "Per event date: sessions reaching page_view -> product_click -> add_to_cart -> purchase, with step conversions.", daily_partitions, _day_with_neighbour_hours, [SILVER_EVENTS])
+@_gold_asset(GOLD_FUNNEL_DAILY, "Per event date: sessions reaching page_view -> product_click -> add_to_cart -> purchase, with step conversions.", daily_partitions, _day_hours, [SILVER_EVENTS])
 def gold_funnel_daily(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """The purchase funnel of the event date."""
-    day = day_of(context.partition_key)
-    silver = _silver(spark, lakehouse, *gold.silver_hours_for_day(day))
-    return _materialize_gold(spark, lakehouse, GOLD_FUNNEL_DAILY, Window.day(day), gold.funnel_daily(silver, day))
+    return _materialize_gold(GOLD_FUNNEL_DAILY, day_of(context.partition_key), spark, lakehouse)
 
 
-@asset(
-    key=asset_key(GOLD_DATA_QUALITY_HOURLY),
-    description="Per ingest hour and topic: Bronze rows and what became of them (valid, rejected by reason, duplicate, late, future, without user).",
-    partitions_def=hourly_partitions,
-    deps=[asset_key(BRONZE_EVENTS), asset_key(SILVER_EVENTS), asset_key(SILVER_EVENT_REJECTS), asset_key(SILVER_EVENT_DUPLICATES)],
-    group_name=GROUP,
-    kinds={"spark", "iceberg"},
-    retry_policy=IO_RETRY,
+@_gold_asset(
+    GOLD_DATA_QUALITY_HOURLY,
+    "Per ingest hour and topic: Bronze rows and what became of them (valid, rejected by reason, duplicate, late, future, without user).",
+    hourly_partitions,
+    TimeWindowPartitionMapping(),
+    [BRONZE_EVENTS, SILVER_EVENTS, SILVER_EVENT_REJECTS, SILVER_EVENT_DUPLICATES],
 )
 def gold_data_quality_hourly(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Data quality counts of the ingest hour."""
-    from lakehouse_assets.lakehouse.spark_io import read_table
-
-    window = Window.hour(hour_of(context.partition_key))
-    session, lh = spark.spark_session, lakehouse.lakehouse
-    tables = [read_table(session, lh, spec, [window]) for spec in (BRONZE_EVENTS, SILVER_EVENTS, SILVER_EVENT_REJECTS, SILVER_EVENT_DUPLICATES)]
-    return _materialize_gold(spark, lakehouse, GOLD_DATA_QUALITY_HOURLY, window, gold.data_quality_hourly(*tables, window.start))
+    return _materialize_gold(GOLD_DATA_QUALITY_HOURLY, hour_of(context.partition_key), spark, lakehouse)
 
 
 events_assets = [
