@@ -79,3 +79,21 @@ def test_settings_from_environment():
     assert settings.spark_remote == "sc://spark-connect:15002"
     assert settings.kma_key_configured
     assert "secret" not in repr(settings)
+
+
+def test_code_location_loads_as_dagster_loads_it(tmp_path):
+    """`dagster dev` loads workspace.yaml: exactly one Definitions at module scope, all valid."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    dagster = Path(sys.executable).with_name("dagster")
+    out = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "DAGSTER_HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Validation successful" in out.stdout + out.stderr

@@ -16,13 +16,12 @@ from dagster import (
     multi_asset,
 )
 
-from lakehouse_assets.lakehouse.tables import TableSpec, Window
+from lakehouse_assets.lakehouse.tables import TableSpec
 from lakehouse_assets.metadata import table_metadata
 from lakehouse_assets.partitions import day_of, daily_partitions, hour_of, hourly_partitions
 from lakehouse_assets.resources import LakehouseResource, LandingStorage, SparkResource
 
-from .bronze import LandedObject, bronze_table
-from .landing import EVENTS_PREFIX, parse_event_key
+from .landing import EVENTS_PREFIX
 from .tables import (
     BRONZE_EVENTS,
     GOLD_BUSINESS_DAILY,
@@ -54,34 +53,25 @@ def asset_key(spec: TableSpec) -> AssetKey:
 )
 def bronze_events(context: AssetExecutionContext, landing: LandingStorage, lakehouse: LakehouseResource) -> MaterializeResult:
     """Every non-blank landing line of the ingest hour, exactly as received (malformed ones included)."""
-    window = Window.hour(hour_of(context.partition_key))
-    objects, skipped = [], []
-    for topic_prefix in landing.list_prefixes(EVENTS_PREFIX):
-        prefix = f"{topic_prefix}date={window.start:%Y-%m-%d}/hour={window.start:%H}/"
-        for stored in landing.list_objects(prefix):
-            key = parse_event_key(stored.key)
-            if key is None:
-                skipped.append(stored.key)
-                continue
-            objects.append(LandedObject(key, landing.get_bytes(stored.key), stored.last_modified))
-    if skipped:
-        context.log.warning(f"skipped {len(skipped)} keys that do not fit the landing layout, e.g. {skipped[:3]}")
-    if not objects:
-        context.log.info(f"no objects landed for {window.label()} under {landing.uri(EVENTS_PREFIX)}: writing an empty partition")
-    data = bronze_table(objects)
-    context.log.info(f"read {len(objects)} objects, {data.num_rows} lines for {window.label()}")
-    lakehouse.lakehouse.replace_partition_with_arrow(BRONZE_EVENTS, window, data)
-    topics = data.group_by("topic").aggregate([("raw", "count")]).to_pylist()
+    from .pipeline import write_bronze
+
+    hour = hour_of(context.partition_key)
+    report = write_bronze(landing, lakehouse.lakehouse, hour)
+    if report.skipped_keys:
+        context.log.warning(f"skipped {len(report.skipped_keys)} keys that do not fit the landing layout, e.g. {report.skipped_keys[:3]}")
+    if not report.objects:
+        context.log.info(f"no objects landed for {context.partition_key} under {landing.uri(EVENTS_PREFIX)}: wrote an empty partition")
+    context.log.info(f"bronze.events [{context.partition_key}]: {report.objects} objects, {report.rows} lines")
     return MaterializeResult(
         metadata=table_metadata(
             BRONZE_EVENTS,
-            data.num_rows,
+            report.rows,
             lakehouse.lakehouse.table_location(BRONZE_EVENTS),
-            preview=data.slice(0, 5).drop_columns(["received_at"]).to_pylist(),
-            objects=len(objects),
-            bytes=sum(len(o.body) for o in objects),
-            skipped_keys=len(skipped),
-            rows_by_topic={row["topic"]: row["raw_count"] for row in topics},
+            preview=report.preview,
+            objects=report.objects,
+            bytes=report.bytes,
+            skipped_keys=len(report.skipped_keys),
+            rows_by_topic=report.rows_by_topic,
         )
     )
 

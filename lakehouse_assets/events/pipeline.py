@@ -3,6 +3,7 @@ benchmark all run these, so an in-process run and a cluster job share one implem
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterator
 
@@ -11,6 +12,8 @@ from lakehouse_assets.lakehouse.spark_io import read_table, write_partition
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
 
 from . import gold
+from .bronze import LandedObject, bronze_table
+from .landing import EVENTS_PREFIX, parse_event_key
 from .silver import split_silver
 from .tables import (
     BRONZE_EVENTS,
@@ -26,6 +29,46 @@ from .tables import (
 
 HOUR = timedelta(hours=1)
 SILVER_OUTPUTS = (SILVER_EVENTS, SILVER_EVENT_REJECTS, SILVER_EVENT_DUPLICATES)
+
+
+@dataclass(frozen=True)
+class BronzeReport:
+    rows: int
+    objects: int
+    bytes: int
+    skipped_keys: list[str]
+    rows_by_topic: dict[str, int]
+    preview: list[dict]
+
+
+def read_landing_hour(landing: Any, hour: datetime) -> tuple[list[LandedObject], list[str]]:
+    """The hour's landing objects of every topic, and the keys that do not fit the layout."""
+    objects, skipped = [], []
+    for topic_prefix in landing.list_prefixes(EVENTS_PREFIX):
+        for stored in landing.list_objects(f"{topic_prefix}date={hour:%Y-%m-%d}/hour={hour:%H}/"):
+            key = parse_event_key(stored.key)
+            if key is None:
+                skipped.append(stored.key)
+                continue
+            objects.append(LandedObject(key, landing.get_bytes(stored.key), stored.last_modified))
+    return objects, skipped
+
+
+def write_bronze(landing: Any, lakehouse: IcebergLakehouse, hour: datetime) -> BronzeReport:
+    """Replace the Bronze partition of `hour` with every non-blank line that landed in it."""
+    window = Window.hour(hour)
+    objects, skipped = read_landing_hour(landing, window.start)
+    data = bronze_table(objects)
+    lakehouse.replace_partition_with_arrow(BRONZE_EVENTS, window, data)
+    by_topic = data.group_by("topic").aggregate([("raw", "count")]).to_pylist()
+    return BronzeReport(
+        rows=data.num_rows,
+        objects=len(objects),
+        bytes=sum(len(o.body) for o in objects),
+        skipped_keys=skipped,
+        rows_by_topic={row["topic"]: row["raw_count"] for row in by_topic},
+        preview=data.slice(0, 5).drop_columns(["received_at"]).to_pylist(),
+    )
 
 
 def write_silver(spark: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Iterator[tuple[TableSpec, int, list[dict]]]:

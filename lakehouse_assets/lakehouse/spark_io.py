@@ -56,11 +56,15 @@ def write_partition(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window
     files = sorted(iceberg_path(f) for f in written.inputFiles())
     part_col = F.col(spec.partition_column)
     lo, hi = _spark_bound(spec, window.start), _spark_bound(spec, window.end)
-    outside = written.filter(part_col.isNull() | (part_col < F.lit(lo)) | (part_col >= F.lit(hi))).count()
+    # One small job over the written files: how many rows, and how many outside the window.
+    stats = written.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.count(F.when(part_col.isNull() | (part_col < F.lit(lo)) | (part_col >= F.lit(hi)), 1)).alias("outside"),
+    ).first()
+    rows, outside = stats["rows"], stats["outside"]
     if outside:
         _discard(lakehouse, staging, files)
         raise ValueError(f"{spec.identifier}: {outside} rows fall outside partition {window.label()}")
-    rows = written.count()
     try:
         lakehouse.replace_partition_with_files(spec, window, files)
     except Exception:
