@@ -75,6 +75,8 @@ CASES = [
     # Not rejects: revenue/currency are ignored off purchases; extra fields are fine.
     ("user-activity", ev(revenue="n/a", currency=3, extra={"a": 1}), None),
     ("user-activity", ev(event_time="2026-11-23T19:15:02.5+09:00"), None),
+    ("user-activity", ev(http_status="", latency_ms=None), None),
+    ("user-activity", ev(http_status="x"), "bad_value:http_status"),
 ]
 
 
@@ -94,7 +96,7 @@ def test_valid_rows_are_typed(classified):
     purchase_free = classified[0]
     assert purchase_free["event_time"] == datetime(2026, 11, 23, 10, 15, 2, 123000)
     assert purchase_free["revenue"] is None and purchase_free["currency"] is None
-    kst = classified[-1]
+    kst = classified[next(i for i, c in enumerate(CASES) if "+09:00" in c[1])]
     assert kst["event_time"] == datetime(2026, 11, 23, 10, 15, 2, 500000)
 
 

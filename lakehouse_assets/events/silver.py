@@ -120,8 +120,8 @@ def _reason() -> Any:
         (is_purchase & (~_is_number("revenue") | (F.expr("try_variant_get(_arr[0].revenue, '$', 'double')") < 0)), F.lit("bad_value:revenue")),
         (is_purchase & not_string("currency"), F.lit("bad_value:currency")),
         (not_string("server"), F.lit("bad_value:server")),
-        (_present("http_status") & (~_t("http_status").isin(*INTEGER_TYPES) | ~http.between(100, 599)), F.lit("bad_value:http_status")),
-        (_present("latency_ms") & (~_is_number("latency_ms") | (F.expr("try_variant_get(_arr[0].latency_ms, '$', 'double')") < 0)), F.lit("bad_value:latency_ms")),
+        (~_missing("http_status") & (~_t("http_status").isin(*INTEGER_TYPES) | ~http.between(100, 599)), F.lit("bad_value:http_status")),
+        (~_missing("latency_ms") & (~_is_number("latency_ms") | (F.expr("try_variant_get(_arr[0].latency_ms, '$', 'double')") < 0)), F.lit("bad_value:latency_ms")),
     ]
     expr = F
     for condition, reason in rules:
