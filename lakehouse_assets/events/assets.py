@@ -21,6 +21,7 @@ from lakehouse_assets.metadata import table_metadata
 from lakehouse_assets.partitions import day_of, daily_partitions, hour_of, hourly_partitions
 from lakehouse_assets.resources import LakehouseResource, LandingStorage, SparkResource
 
+from .automation import daily_after_midnight, hourly_follow_inputs
 from .landing import EVENTS_PREFIX
 from .tables import (
     BRONZE_EVENTS,
@@ -87,6 +88,7 @@ _previous_and_current_hour = TimeWindowPartitionMapping(start_offset=-1, end_off
             deps=[AssetDep(asset_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
             group_name=GROUP,
             kinds={"spark", "iceberg"},
+            automation_condition=hourly_follow_inputs,
         ),
         AssetSpec(
             asset_key(SILVER_EVENT_REJECTS),
@@ -94,6 +96,7 @@ _previous_and_current_hour = TimeWindowPartitionMapping(start_offset=-1, end_off
             deps=[AssetDep(asset_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
             group_name=GROUP,
             kinds={"spark", "iceberg"},
+            automation_condition=hourly_follow_inputs,
         ),
         AssetSpec(
             asset_key(SILVER_EVENT_DUPLICATES),
@@ -101,6 +104,7 @@ _previous_and_current_hour = TimeWindowPartitionMapping(start_offset=-1, end_off
             deps=[AssetDep(asset_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
             group_name=GROUP,
             kinds={"spark", "iceberg"},
+            automation_condition=hourly_follow_inputs,
         ),
     ],
     partitions_def=hourly_partitions,
@@ -119,6 +123,7 @@ def silver_events(context: AssetExecutionContext, spark: SparkResource, lakehous
 def _gold_asset(spec: TableSpec, description: str, partitions_def, upstream_mapping, upstream: list[TableSpec]):
     """The asset decorator shared by the Gold tables (deps on Silver with the table's window)."""
     return asset(
+        automation_condition=daily_after_midnight if partitions_def is daily_partitions else hourly_follow_inputs,
         key=asset_key(spec),
         description=description,
         partitions_def=partitions_def,

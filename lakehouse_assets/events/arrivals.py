@@ -1,0 +1,87 @@
+"""Which events ingest hours received new landing objects since the last tick (no Dagster).
+
+The layout is time-ordered inside each topic (`events/topic=<t>/date=D/hour=HH/...`), so a tick
+lists, per topic, only the keys from the oldest hour that can still receive objects onward
+(`StartAfter`): that floor is the look-back before the last complete tick, so a daemon that was
+down for a day catches up, and late writers within the look-back are picked up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from lakehouse_assets.landing_watch import Listing, WatchCursor, scan
+from lakehouse_assets.resources.storage import LandingStorage, StoredObject
+
+from .landing import EVENTS_PREFIX, parse_event_key
+
+
+@dataclass
+class EventsTick:
+    hours: dict[datetime, list[StoredObject]]  # ingest hour -> new or rewritten objects
+    skipped_keys: list[str]
+    cursor: WatchCursor
+    listed: int
+    complete: bool
+    floor: datetime
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def listing_floor(cursor: WatchCursor, now: datetime, lookback: timedelta) -> datetime:
+    last = min(cursor.scanned_until or now, now)
+    return (last - lookback).replace(minute=0, second=0, microsecond=0)
+
+
+def topic_listings(storage: LandingStorage, floor: datetime) -> list[Listing]:
+    return [
+        Listing(prefix, start_after=f"{prefix}date={floor:%Y-%m-%d}/hour={floor:%H}")
+        for prefix in storage.list_prefixes(EVENTS_PREFIX)
+    ]
+
+
+def plan_event_runs(
+    storage: LandingStorage,
+    cursor: WatchCursor,
+    now: datetime,
+    lookback: timedelta,
+    max_new: int,
+    deadline: float,
+    earliest_hour: datetime,
+) -> EventsTick:
+    """Scan the open hours and group new objects by ingest hour; returns the next cursor too.
+
+    Objects of the current (still open) hour are left for a later tick; keys outside the layout or
+    before `earliest_hour` (the first partition) are skipped and reported.
+    """
+    floor = listing_floor(cursor, now, lookback)
+    listings = topic_listings(storage, floor)
+    result = scan(storage, listings, cursor.seen, max_new=max_new, deadline=deadline)
+    seen = dict(cursor.seen)
+    hours: dict[datetime, list[StoredObject]] = {}
+    skipped: list[str] = []
+    deferred = 0
+    open_hour = now.replace(minute=0, second=0, microsecond=0)
+    for obj in result.new:
+        parsed = parse_event_key(obj.key)
+        if parsed is not None and parsed.ingest_hour >= open_hour:
+            deferred += 1  # the hour is still being written: handed out once it has closed
+            continue
+        seen[obj.key] = obj.etag
+        if parsed is None or parsed.ingest_hour < earliest_hour:
+            skipped.append(obj.key)
+        else:
+            hours.setdefault(parsed.ingest_hour, []).append(obj)
+    next_cursor = WatchCursor(scanned_until=now if result.complete else cursor.scanned_until, seen=seen)
+    next_floor = listing_floor(next_cursor, now, lookback)
+    # Forget keys that the next tick will no longer list: the cursor stays O(open hours).
+    keep = [Listing(li.prefix, f"{li.prefix}date={next_floor:%Y-%m-%d}/hour={next_floor:%H}") for li in listings]
+    next_cursor.seen = {k: e for k, e in seen.items() if any(k.startswith(li.prefix) and k > li.start_after for li in keep)}
+    return EventsTick(hours, skipped, next_cursor, result.listed, result.complete, floor, {"deferred_objects": deferred})
+
+
+def run_key(kind: str, partition_key: str, objects: list[StoredObject]) -> str:
+    """Stable across restarts and re-evaluations: the same new objects give the same key."""
+    digest = hashlib.sha256("\n".join(f"{o.key}\t{o.etag}" for o in sorted(objects, key=lambda o: o.key)).encode()).hexdigest()[:16]
+    return f"{kind}:{partition_key}:{digest}"

@@ -1,0 +1,94 @@
+"""Finding new landing objects cheaply: the shared engine behind the S3-arrival sensors.
+
+A watch lists a few key ranges (`Listing`: a prefix and a `StartAfter` key) instead of the whole
+bucket, and remembers the (key, etag) pairs it has already handed out while those keys can still be
+listed again. An object is *new* when its key is not remembered or its etag changed (rewritten).
+The state is a small JSON cursor, so ticks survive daemon restarts. No Dagster import.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from lakehouse_assets.resources.storage import LandingStorage, StoredObject
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Keys under `prefix` that sort after `start_after` (None: the whole prefix)."""
+
+    prefix: str
+    start_after: str | None = None
+
+
+@dataclass
+class WatchCursor:
+    """What a sensor remembers between ticks."""
+
+    scanned_until: datetime | None = None  # the clock time of the last complete tick
+    seen: dict[str, str] = field(default_factory=dict)  # key -> etag already handed out
+    positions: dict[str, str] = field(default_factory=dict)  # per-prefix StartAfter, for layouts without time
+
+    @classmethod
+    def load(cls, raw: str | None) -> "WatchCursor":
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        until = data.get("scanned_until")
+        return cls(
+            scanned_until=datetime.fromisoformat(until) if until else None,
+            seen=dict(data.get("seen", {})),
+            positions=dict(data.get("positions", {})),
+        )
+
+    def dump(self) -> str:
+        return json.dumps(
+            {
+                "scanned_until": self.scanned_until.isoformat() if self.scanned_until else None,
+                "seen": dict(sorted(self.seen.items())),
+                "positions": dict(sorted(self.positions.items())),
+            },
+            separators=(",", ":"),
+        )
+
+
+@dataclass
+class ScanResult:
+    new: list[StoredObject]
+    listed: int
+    complete: bool  # False when the tick stopped early (object cap or time budget)
+
+
+def scan(
+    storage: LandingStorage,
+    listings: Iterable[Listing],
+    seen: dict[str, str],
+    max_new: int,
+    deadline: float,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> ScanResult:
+    """List each range in key order and collect objects not in `seen` (or with a new etag).
+
+    Stops early, leaving the rest for the next tick, once `max_new` objects are found or the
+    monotonic clock passes `deadline`; what was not handed out is simply listed again next time.
+    """
+    new: list[StoredObject] = []
+    listed = 0
+    for listing in listings:
+        for obj in storage.list_objects(listing.prefix, start_after=listing.start_after):
+            listed += 1
+            if seen.get(obj.key) != obj.etag:
+                new.append(obj)
+                if len(new) >= max_new:
+                    return ScanResult(new, listed, complete=False)
+            if listed % 1000 == 0 and monotonic() > deadline:
+                return ScanResult(new, listed, complete=False)
+    return ScanResult(new, listed, complete=True)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
