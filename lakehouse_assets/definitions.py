@@ -7,6 +7,7 @@ inside asset bodies and resources).
 from dagster import Definitions, in_process_executor
 
 from lakehouse_assets.events import definitions as events
+from lakehouse_assets.media import definitions as media
 from lakehouse_assets.resources import core_resources
 from lakehouse_assets.settings import get_settings
 
@@ -15,6 +16,7 @@ def build_defs() -> Definitions:
     settings = get_settings()
     return Definitions.merge(
         events.defs,
+        media.defs,
         # One process per run, so one SparkSession (and one JVM start) serves every step.
         Definitions(resources=core_resources(settings), executor=in_process_executor),
     )

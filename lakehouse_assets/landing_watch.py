@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from lakehouse_assets.resources.storage import LandingStorage, StoredObject
 
@@ -32,6 +32,9 @@ class WatchCursor:
     scanned_until: datetime | None = None  # the clock time of the last complete tick
     seen: dict[str, str] = field(default_factory=dict)  # key -> etag already handed out
     positions: dict[str, str] = field(default_factory=dict)  # per-prefix StartAfter, for layouts without time
+    state: dict[str, str] = field(default_factory=dict)  # sensor-specific extras (e.g. a rescan in progress)
+    seen_before: dict[str, str] = field(default_factory=dict)  # earlier generations of `seen` (rescans)
+    seen_older: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, raw: str | None) -> "WatchCursor":
@@ -43,6 +46,9 @@ class WatchCursor:
             scanned_until=datetime.fromisoformat(until) if until else None,
             seen=dict(data.get("seen", {})),
             positions=dict(data.get("positions", {})),
+            state=dict(data.get("state", {})),
+            seen_before=dict(data.get("seen_before", {})),
+            seen_older=dict(data.get("seen_older", {})),
         )
 
     def dump(self) -> str:
@@ -51,6 +57,9 @@ class WatchCursor:
                 "scanned_until": self.scanned_until.isoformat() if self.scanned_until else None,
                 "seen": dict(sorted(self.seen.items())),
                 "positions": dict(sorted(self.positions.items())),
+                "state": dict(sorted(self.state.items())),
+                "seen_before": dict(sorted(self.seen_before.items())),
+                "seen_older": dict(sorted(self.seen_older.items())),
             },
             separators=(",", ":"),
         )
@@ -61,33 +70,38 @@ class ScanResult:
     new: list[StoredObject]
     listed: int
     complete: bool  # False when the tick stopped early (object cap or time budget)
+    last_key: str | None = None  # the last key listed: where to resume
 
 
 def scan(
     storage: LandingStorage,
     listings: Iterable[Listing],
-    seen: dict[str, str],
+    seen: Mapping[str, str],
     max_new: int,
     deadline: float,
     monotonic: Callable[[], float] = time.monotonic,
+    changed_since: datetime | None = None,
 ) -> ScanResult:
-    """List each range in key order and collect objects not in `seen` (or with a new etag).
+    """List each range in key order and collect objects not in `seen` (or with a new etag),
+    optionally only those modified at or after `changed_since`.
 
     Stops early, leaving the rest for the next tick, once `max_new` objects are found or the
     monotonic clock passes `deadline`; what was not handed out is simply listed again next time.
     """
     new: list[StoredObject] = []
     listed = 0
+    last_key = None
     for listing in listings:
         for obj in storage.list_objects(listing.prefix, start_after=listing.start_after):
             listed += 1
-            if seen.get(obj.key) != obj.etag:
+            last_key = obj.key
+            if seen.get(obj.key) != obj.etag and (changed_since is None or obj.last_modified >= changed_since):
                 new.append(obj)
                 if len(new) >= max_new:
-                    return ScanResult(new, listed, complete=False)
+                    return ScanResult(new, listed, complete=False, last_key=last_key)
             if listed % 1000 == 0 and monotonic() > deadline:
-                return ScanResult(new, listed, complete=False)
-    return ScanResult(new, listed, complete=True)
+                return ScanResult(new, listed, complete=False, last_key=last_key)
+    return ScanResult(new, listed, complete=True, last_key=last_key)
 
 
 def utcnow() -> datetime:

@@ -10,6 +10,8 @@ PARTITIONS_START = "2026-01-01"
 
 hourly_partitions = HourlyPartitionsDefinition(start_date=f"{PARTITIONS_START}-00:00", timezone="UTC")
 daily_partitions = DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone="UTC")
+# Upload days include today: an image catalog is updated as images arrive, not the day after.
+upload_day_partitions = DailyPartitionsDefinition(start_date="2020-01-01", timezone="UTC", end_offset=1)
 
 
 def hour_of(partition_key: str) -> datetime:

@@ -109,6 +109,22 @@ class IcebergLakehouse:
 
         self._commit_with_retry(spec, stage, f"{spec.identifier} [{window.label()}] <- {data.num_rows} rows")
 
+    def upsert_arrow(self, spec: TableSpec, data: Any, key_column: str) -> None:
+        """Replace the rows whose `key_column` appears in `data` (wherever they are) and add the rest,
+        in one commit."""
+        from pyiceberg.expressions import In
+
+        data = conform_arrow(spec, data)
+        keys = sorted(set(data.column(key_column).to_pylist()))
+
+        def stage(tx: Any) -> None:
+            if keys:
+                _delete_quietly(tx, In(key_column, keys))
+            if data.num_rows:
+                tx.append(data)
+
+        self._commit_with_retry(spec, stage, f"upsert {spec.identifier} <- {data.num_rows} rows")
+
     def _commit_with_retry(self, spec: TableSpec, stage: Callable[[Any], None], what: str) -> None:
         from pyiceberg.exceptions import CommitFailedException
         from sqlalchemy.exc import OperationalError

@@ -39,6 +39,10 @@ class LandingStorage(ConfigurableResource):
         """The immediate sub-prefixes of `prefix` (like `aws s3 ls`), ending in `/`."""
         raise NotImplementedError
 
+    def stat(self, key: str) -> StoredObject | None:
+        """Size, last-modified and etag of one object, or None when it does not exist."""
+        raise NotImplementedError
+
     def get_bytes(self, key: str) -> bytes:
         raise NotImplementedError
 
@@ -92,6 +96,13 @@ class LocalLandingStorage(LandingStorage):
                 etag=f"{stat.st_size}-{stat.st_mtime_ns}",
             )
 
+    def stat(self, key: str) -> StoredObject | None:
+        try:
+            st = self._path(key).stat()
+        except FileNotFoundError:
+            return None
+        return StoredObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, tz=timezone.utc), f"{st.st_size}-{st.st_mtime_ns}")
+
     def list_prefixes(self, prefix: str) -> list[str]:
         base = self._path(prefix) if prefix else self._root
         if not base.is_dir():
@@ -120,7 +131,8 @@ class LocalLandingStorage(LandingStorage):
         tmp.replace(path)  # readers never see half an object
 
     def uri(self, key: str = "") -> str:
-        return (self._root / key).as_uri() if key else self._root.as_uri()
+        # Not Path.as_uri(): it percent-encodes `=`, and keys read like their S3 twins (`source=web/...`).
+        return f"file://{self._root / key if key else self._root}"
 
 
 class S3LandingStorage(LandingStorage):
@@ -175,6 +187,15 @@ class S3LandingStorage(LandingStorage):
         except Exception as exc:
             raise self._fail("list", prefix, exc) from exc
         return sorted(out)
+
+    def stat(self, key: str) -> StoredObject | None:
+        try:
+            head = self._client().head_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise self._fail("head", key, exc) from exc
+        return StoredObject(key, head["ContentLength"], head["LastModified"].astimezone(timezone.utc), head.get("ETag", "").strip('"'))
 
     def get_bytes(self, key: str) -> bytes:
         try:

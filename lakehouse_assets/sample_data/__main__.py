@@ -11,6 +11,7 @@ from collections.abc import Sequence
 # Every module is imported to build the parser, so keep heavy imports inside `run`.
 GENERATORS: dict[str, str] = {
     "events": "lakehouse_assets.sample_data.events",
+    "images": "lakehouse_assets.sample_data.images",
 }
 
 

@@ -1,0 +1,1 @@
+"""Banner ad statistics: ads database snapshots -> daily stats (Spark) -> export database."""

@@ -1,0 +1,1 @@
+"""Images landing in object storage and their `media.image_metadata` table."""
