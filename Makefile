@@ -20,20 +20,20 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 check-java:
-	@command -v java >/dev/null 2>&1 || { echo "error: Java 17 is required by Spark: install OpenJDK 17 (e.g. apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
+	$(if $(shell command -v java 2>/dev/null),,$(error Java 17 is required by Spark: install OpenJDK 17, e.g. apt-get install openjdk-17-jre-headless))
 
 sample: install
 	$(BIN)/python -m lakehouse_assets.sample_data events --landing .lakehouse/landing \
 	  --start $(SAMPLE_START) --hours $(SAMPLE_HOURS) --events-per-hour $(SAMPLE_EVENTS_PER_HOUR) --bad-share 0.02 --seed 7
 
-dev: install check-java sample
+dev: check-java install sample
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: install check-java
+test: check-java install
 	$(BIN)/python -m pytest
 
-bench: install check-java
+bench: check-java install
 	$(BIN)/python bench/medallion.py
 
 clean:

@@ -189,3 +189,27 @@ def test_empty_hour_writes_empty_partitions(lake):
     lake.run(SILVER, key(empty))
     assert lake.lh.row_count(BRONZE_EVENTS, Window.hour(empty)) == 0
     assert lake.lh.row_count(SILVER_EVENTS, Window.hour(empty)) == 0
+
+
+def test_spark_submit_entry_point_writes_the_same_partition(lake, monkeypatch, capsys):
+    """spark/jobs/events_partition.py runs the assets' transform for one partition, from env settings."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    hour = HOURS[1]
+    lake.run("gold/metrics_operational_hourly", key(hour))
+    from_asset = lake.table(GOLD_OPERATIONAL_HOURLY, [Window.hour(hour)])
+    lake.lh.delete_rows(GOLD_OPERATIONAL_HOURLY, __import__("pyiceberg.expressions", fromlist=["AlwaysTrue"]).AlwaysTrue())
+    assert lake.lh.row_count(GOLD_OPERATIONAL_HOURLY) == 0
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("events_partition", root / "spark" / "jobs" / "events_partition.py")
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)
+    monkeypatch.setenv("LAKEHOUSE_ROOT", lake.lakehouse_resource.root_uri)
+    monkeypatch.setenv("LAKEHOUSE_CATALOG_URI", lake.lakehouse_resource.catalog_uri)
+    assert job.main(["gold.metrics_operational_hourly", hour.strftime("%Y-%m-%dT%H")]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["rows"] == {"gold.metrics_operational_hourly": 1}
+    assert lake.table(GOLD_OPERATIONAL_HOURLY, [Window.hour(hour)]) == from_asset

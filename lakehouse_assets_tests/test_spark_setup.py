@@ -1,0 +1,40 @@
+"""Spark set-up: a missing Java is one clear line; the spark-submit entry point runs a partition."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lakehouse_assets.resources.spark import JavaMissing, SparkResource, ensure_java, spark_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_missing_java_is_one_clear_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(JavaMissing) as error:
+        ensure_java()
+    assert "Java 17 is required" in str(error.value) and "\n" not in str(error.value)
+    with pytest.raises(JavaMissing):
+        SparkResource(spark_config=spark_config("local[1]")).spark_session
+
+
+def test_make_says_java_is_missing(tmp_path):
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "make").symlink_to(make)
+    out = subprocess.run(["make", "-s", "check-java"], cwd=ROOT, env={"PATH": str(bin_dir)}, capture_output=True, text=True)
+    assert out.returncode != 0
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()] and "Java 17 is required" in out.stderr
+
+
+def test_spark_connect_config_has_no_master():
+    config = spark_config(remote="sc://spark-connect:15002")
+    assert config["spark.remote"] == "sc://spark-connect:15002" and "spark.master" not in config
+    assert spark_config("spark://m:7077")["spark.master"] == "spark://m:7077"
