@@ -25,6 +25,7 @@ check-java:
 sample: install
 	$(BIN)/python -m lakehouse_assets.sample_data events --landing .lakehouse/landing \
 	  --start $(SAMPLE_START) --hours $(SAMPLE_HOURS) --events-per-hour $(SAMPLE_EVENTS_PER_HOUR) --bad-share 0.02 --seed 7
+	$(BIN)/python -m lakehouse_assets.sample_data images --landing .lakehouse/landing --count 50 --seed 7
 
 dev: check-java install sample
 	@mkdir -p $(DAGSTER_HOME)
