@@ -45,7 +45,12 @@ def tick(storage, cursor=None):
 
 
 def partitions(requests):
-    return sorted(r.partition_key for r in requests)
+    """Hours requested because objects arrived (closed empty hours are requested separately)."""
+    return sorted(r.partition_key for r in requests if r.tags["lakehouse/new_objects"] != "0")
+
+
+def closed_empty(requests):
+    return sorted(r.partition_key for r in requests if r.tags["lakehouse/new_objects"] == "0")
 
 
 def test_new_objects_request_their_hours_once(storage, at):
@@ -54,7 +59,8 @@ def test_new_objects_request_their_hours_once(storage, at):
     storage.put_bytes(key(9, "c", topic="api-requests"), b'{"x":3}\n')
     requests, cursor = tick(storage)
     assert partitions(requests) == ["2026-11-20-08:00", "2026-11-20-09:00"]
-    assert {r.tags["lakehouse/new_objects"] for r in requests} == {"1", "2"}
+    assert {r.tags["lakehouse/new_objects"] for r in requests} == {"0", "1", "2"}
+    assert closed_empty(requests) == ["2026-11-20-07:00"]  # in the look-back, closed, nothing landed
     again, cursor2 = tick(storage, cursor)
     assert again == []
     # A restarted daemon builds a new context from the stored cursor: nothing lost, nothing repeated.
@@ -75,7 +81,7 @@ def test_run_keys_are_stable_and_change_with_new_objects(storage, at):
 def test_open_hour_waits_until_it_closes(storage, at):
     storage.put_bytes(key(10, "open"), b"1\n")
     requests, cursor = tick(storage)
-    assert requests == []
+    assert partitions(requests) == []
     at(NOW + timedelta(hours=1))
     requests, _ = tick(storage, cursor)
     assert partitions(requests) == ["2026-11-20-10:00"]
@@ -100,6 +106,15 @@ def test_downtime_longer_than_the_lookback_loses_nothing(storage, at):
     assert partitions(requests) == [f"2026-11-20-{h:02d}:00" for h in range(10, 20)]
 
 
+def test_every_closed_hour_gets_one_bronze_run(storage, at):
+    _, cursor = tick(storage)
+    at(NOW + timedelta(hours=2))
+    requests, cursor = tick(storage, cursor)
+    assert closed_empty(requests) == ["2026-11-20-10:00", "2026-11-20-11:00"]
+    assert {r.run_key for r in requests} == {"events:2026-11-20-10:00:closed", "events:2026-11-20-11:00:closed"}
+    assert tick(storage, cursor)[0] == []
+
+
 def test_rewritten_object_is_picked_up_again(storage, at):
     storage.put_bytes(key(9, "a"), b"old\n")
     _, cursor = tick(storage)
@@ -122,7 +137,8 @@ def test_malformed_keys_are_skipped_and_counted(storage, at):
         "events/topic=user-activity/date=2026-11-20/hour=09/notes.txt",
         "events/topic=user-activity/junk.json",
     ]
-    assert list(plan.hours) == [datetime(2026, 11, 20, 9, tzinfo=timezone.utc)]
+    assert [h for h, objects in plan.hours.items() if objects] == [datetime(2026, 11, 20, 9, tzinfo=timezone.utc)]
+    assert len(plan.hours) == 7 * 24  # closed hours get a (possibly empty) Bronze run, a week back at most
     # Reported once: the next tick does not count them again.
     again = plan_event_runs(storage, plan.cursor, NOW, sensors.LOOKBACK, 100, time.monotonic() + 30, hourly_partitions.start)
     assert again.skipped_keys == [] and again.hours == {}
@@ -139,7 +155,8 @@ def test_pagination_past_1000_keys_and_capped_ticks(storage, at):
         o.key for o in rest.hours[datetime(2026, 11, 20, 9, tzinfo=timezone.utc)]
     )
     requests, _ = tick(storage)
-    assert requests[0].tags["lakehouse/new_objects"] == "1500"
+    by_hour = {r.partition_key: r.tags["lakehouse/new_objects"] for r in requests}
+    assert by_hour["2026-11-20-09:00"] == "1500"
 
 
 def test_cursor_stays_small(storage, at):
@@ -147,5 +164,5 @@ def test_cursor_stays_small(storage, at):
     storage.put_bytes(key(9, "recent"), b"1\n")
     cursor = WatchCursor(scanned_until=datetime(2026, 11, 20, 3, tzinfo=timezone.utc))
     plan = plan_event_runs(storage, cursor, NOW, sensors.LOOKBACK, 100, time.monotonic() + 30, hourly_partitions.start)
-    assert len(plan.hours) == 2  # hours 02 and 09: the floor starts 3 hours before the last tick (03:00)
+    assert [h.hour for h, objects in plan.hours.items() if objects] == [2, 9]  # the floor starts 3 hours before the last tick (03:00)
     assert set(plan.cursor.seen) == {key(9, "recent")}  # hour 02 is behind the next floor (07:00)

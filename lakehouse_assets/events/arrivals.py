@@ -18,6 +18,9 @@ from lakehouse_assets.resources.storage import LandingStorage, StoredObject
 from .landing import EVENTS_PREFIX, parse_event_key
 
 
+MAX_CLOSED_HOURS = timedelta(days=7)
+
+
 @dataclass
 class EventsTick:
     hours: dict[datetime, list[StoredObject]]  # ingest hour -> new or rewritten objects
@@ -73,6 +76,15 @@ def plan_event_runs(
             skipped.append(obj.key)
         else:
             hours.setdefault(parsed.ingest_hour, []).append(obj)
+    if result.complete:
+        # Every hour that closed since the last complete tick gets a Bronze partition, empty or not:
+        # Silver of the next hour reads it, and an empty hour is worth a row in the quality table.
+        # A week at most after a long outage: older empty hours are a manual backfill.
+        hour = max(floor, (cursor.scanned_until or floor).replace(minute=0, second=0, microsecond=0), open_hour - MAX_CLOSED_HOURS)
+        while hour < open_hour:
+            if hour >= earliest_hour:
+                hours.setdefault(hour, [])
+            hour += timedelta(hours=1)
     next_cursor = WatchCursor(scanned_until=now if result.complete else cursor.scanned_until, seen=seen)
     next_floor = listing_floor(next_cursor, now, lookback)
     # Forget keys that the next tick will no longer list: the cursor stays O(open hours).

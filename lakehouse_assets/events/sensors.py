@@ -51,7 +51,7 @@ def events_landing_sensor(context: SensorEvaluationContext, landing: LandingStor
         partition = hour.strftime("%Y-%m-%d-%H:%M")
         requests.append(
             RunRequest(
-                run_key=run_key("events", partition, objects),
+                run_key=run_key("events", partition, objects) if objects else f"events:{partition}:closed",
                 partition_key=partition,
                 tags={"lakehouse/new_objects": str(len(objects))},
             )
