@@ -8,7 +8,7 @@ SAMPLE_START ?= $(shell date -u -d '-6 hours' +%Y-%m-%dT%H)
 SAMPLE_HOURS ?= 6
 SAMPLE_EVENTS_PER_HOUR ?= 5000
 
-.PHONY: dev test install check-java sample bench clean
+.PHONY: dev test install check-java sample sample-banner bench clean
 
 install: $(VENV)/.installed
 
@@ -27,7 +27,12 @@ sample: install
 	  --start $(SAMPLE_START) --hours $(SAMPLE_HOURS) --events-per-hour $(SAMPLE_EVENTS_PER_HOUR) --bad-share 0.02 --seed 7
 	$(BIN)/python -m lakehouse_assets.sample_data images --landing .lakehouse/landing --count 50 --seed 7
 
-dev: check-java install sample
+BANNER_SAMPLE_DAYS ?= 14
+sample-banner: install
+	@if [ -n "$$BANNER_DB_URL" ]; then echo "BANNER_DB_URL is set: not seeding it with sample data"; else \
+	  $(BIN)/python -m lakehouse_assets.sample_data banner --db-url sqlite:///.lakehouse/banner.db --days $(BANNER_SAMPLE_DAYS) --seed 7 --reset; fi
+
+dev: check-java install sample sample-banner
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 

@@ -6,6 +6,7 @@ inside asset bodies and resources).
 
 from dagster import Definitions, in_process_executor
 
+from lakehouse_assets.banner import definitions as banner
 from lakehouse_assets.events import definitions as events
 from lakehouse_assets.media import definitions as media
 from lakehouse_assets.resources import core_resources
@@ -17,6 +18,7 @@ def build_defs() -> Definitions:
     return Definitions.merge(
         events.defs,
         media.defs,
+        banner.defs,
         # One process per run, so one SparkSession (and one JVM start) serves every step.
         Definitions(resources=core_resources(settings), executor=in_process_executor),
     )

@@ -8,7 +8,7 @@ are not held here: resources take them through `dagster.EnvVar` so they never re
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlparse
@@ -45,8 +45,11 @@ class Settings:
     mlflow_tracking_uri: str
     kma_api_base_url: str
     kma_key_configured: bool
-    banner_db_url: str
-    banner_export_db_url: str
+    # Database URLs may hold a password: kept out of repr, and passed to resources as EnvVar.
+    banner_db_url: str = field(repr=False)
+    banner_export_db_url: str = field(repr=False)
+    banner_db_url_from_env: bool
+    banner_export_db_url_from_env: bool
     alert_webhook_configured: bool
     dagster_home: str | None
 
@@ -77,6 +80,8 @@ class Settings:
             kma_key_configured=bool(env.get("KMA_SERVICE_KEY")),
             banner_db_url=banner_db_url,
             banner_export_db_url=env.get("BANNER_EXPORT_DB_URL") or banner_db_url,
+            banner_db_url_from_env=bool(env.get("BANNER_DB_URL")),
+            banner_export_db_url_from_env=bool(env.get("BANNER_EXPORT_DB_URL")),
             alert_webhook_configured=bool(env.get("ALERT_WEBHOOK_URL")),
             dagster_home=env.get("DAGSTER_HOME") or None,
         )

@@ -26,6 +26,16 @@ def test_all_definitions_load():
     defs.resolve_implicit_global_asset_job_def()  # every asset resolves with the resources given
 
 
+def test_all_domains_are_in_the_code_location():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"media/image_metadata", "banner/stats_daily", "banner/stats_export", "banner/snapshot_banner_impression"} <= keys
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    assert ("banner/ads_database", "database_reachable") in checks and ("banner/stats_export", "database_reachable") in checks
+    sensors = {s.name for s in defs.sensors}
+    assert {"events_landing_sensor", "images_landing_sensor"} <= sensors
+
+
 def test_every_asset_is_documented_grouped_and_kinded():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():

@@ -8,6 +8,7 @@ chunk, never the whole table; the file then replaces the partition in one Iceber
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -149,6 +150,9 @@ def replace_partition_streaming(lakehouse: IcebergLakehouse, spec: TableSpec, wi
         lakehouse.replace_partition_with_files(spec, window, [] if writer is None else [path])
     except BaseException:
         if stream is not None:
+            if writer is not None and writer.is_open:
+                with contextlib.suppress(Exception):
+                    writer.close()
             if not stream.closed:
                 stream.close()
             _delete_quietly(io, path)

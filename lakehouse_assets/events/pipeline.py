@@ -14,7 +14,7 @@ from lakehouse_assets.lakehouse.tables import TableSpec, Window
 from . import gold
 from .bronze import LandedObject, bronze_table
 from .landing import EVENTS_PREFIX, parse_event_key
-from .silver import split_silver
+from .silver import label_silver, silver_frames
 from .tables import (
     BRONZE_EVENTS,
     GOLD_BUSINESS_DAILY,
@@ -77,15 +77,14 @@ def write_silver(spark: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Ite
 
     window = Window.hour(hour)
     bronze = read_table(spark, lakehouse, BRONZE_EVENTS, [Window(window.start - HOUR, window.end)])
-    # The three outputs share one parse: keep the typed (narrow) rows, not the raw lines.
-    frames = [f.persist(StorageLevel.MEMORY_AND_DISK) for f in split_silver(bronze, window.start)]
+    # The three outputs share one parse: cache the labelled typed rows (raw kept for rejects only).
+    labelled = label_silver(bronze, window.start).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        for spec, frame in zip(SILVER_OUTPUTS, frames):
+        for spec, frame in zip(SILVER_OUTPUTS, silver_frames(labelled)):
             rows = write_partition(lakehouse, spec, window, frame)
             yield spec, rows, [r.asDict() for r in frame.limit(5).collect()]
     finally:
-        for frame in frames:
-            frame.unpersist()
+        labelled.unpersist()
 
 
 def _silver(spark: Any, lakehouse: IcebergLakehouse, first_hour: datetime, last_hour: datetime) -> Any:

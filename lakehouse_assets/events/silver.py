@@ -148,8 +148,10 @@ def _typed_columns() -> list[Any]:
     ]
 
 
-def split_silver(bronze_prev_and_current: Any, ingest_hour: datetime) -> SilverFrames:
-    """Silver rows, rejects and duplicates of `ingest_hour`, given Bronze of that hour and the one before.
+def label_silver(bronze_prev_and_current: Any, ingest_hour: datetime) -> Any:
+    """Every Bronze line of `ingest_hour`, labelled `_kind` = event | reject | duplicate, with the
+    typed Silver columns and (for rejects only) the raw line. Callers cache this one narrow frame
+    and derive the three tables from it, so each line is parsed once.
 
     The previous hour is only read for the event_ids of its valid lines (duplicates across the
     hour boundary).
@@ -157,10 +159,12 @@ def split_silver(bronze_prev_and_current: Any, ingest_hour: datetime) -> SilverF
     from pyspark.sql import Window as W
     from pyspark.sql import functions as F
 
-    classified = classify(bronze_prev_and_current)
-    current = classified.filter(F.col("ingest_hour") == F.lit(ingest_hour))
+    hour = F.col("ingest_hour")
+    # Filter before parsing: each branch parses only its own hour's lines (and reads only its files).
+    current = classify(bronze_prev_and_current.filter(hour == F.lit(ingest_hour)))
     previous_ids = (
-        classified.filter((F.col("ingest_hour") == F.lit(ingest_hour - timedelta(hours=1))) & F.col("reason").isNull())
+        classify(bronze_prev_and_current.filter(hour == F.lit(ingest_hour - timedelta(hours=1))))
+        .filter(F.col("reason").isNull())
         .select("event_id")
         .distinct()
         .withColumn("_seen_before", F.lit(True))
@@ -169,9 +173,29 @@ def split_silver(bronze_prev_and_current: Any, ingest_hour: datetime) -> SilverF
     valid = (
         current.filter(F.col("reason").isNull())
         .join(previous_ids, "event_id", "left")
-        .withColumn("_duplicate", F.col("_seen_before").isNotNull() | (F.row_number().over(first_in_hour) > 1))
+        .withColumn(
+            "_kind",
+            F.when(F.col("_seen_before").isNotNull() | (F.row_number().over(first_in_hour) > 1), "duplicate").otherwise("event"),
+        )
+        .withColumn("raw", F.lit(None).cast("string"))
     )
-    events = valid.filter(~F.col("_duplicate")).select(*SILVER_EVENTS.column_names)
-    duplicates = valid.filter(F.col("_duplicate")).select(*SILVER_EVENT_DUPLICATES.column_names)
-    rejects = current.filter(F.col("reason").isNotNull()).select(*SILVER_EVENT_REJECTS.column_names)
-    return SilverFrames(events, rejects, duplicates)
+    rejects = current.filter(F.col("reason").isNotNull()).withColumn("_kind", F.lit("reject"))
+    columns = [*SILVER_EVENTS.column_names, "raw", "reason", "_kind"]
+    return valid.select(*columns).unionByName(rejects.select(*columns))
+
+
+def silver_frames(labelled: Any) -> SilverFrames:
+    """The three Silver tables from a labelled frame (see `label_silver`)."""
+    from pyspark.sql import functions as F
+
+    kind = F.col("_kind")
+    return SilverFrames(
+        labelled.filter(kind == "event").select(*SILVER_EVENTS.column_names),
+        labelled.filter(kind == "reject").select(*SILVER_EVENT_REJECTS.column_names),
+        labelled.filter(kind == "duplicate").select(*SILVER_EVENT_DUPLICATES.column_names),
+    )
+
+
+def split_silver(bronze_prev_and_current: Any, ingest_hour: datetime) -> SilverFrames:
+    """Silver rows, rejects and duplicates of `ingest_hour` (uncached; see `label_silver`)."""
+    return silver_frames(label_silver(bronze_prev_and_current, ingest_hour))

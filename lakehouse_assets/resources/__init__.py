@@ -8,6 +8,7 @@ from dagster_aws.s3 import S3Resource
 
 from lakehouse_assets.settings import Settings
 
+from .databases import DatabaseResource, banner_database_resources
 from .lakehouse import LakehouseResource
 from .spark import SparkResource, spark_config
 from .storage import LandingStorage, LocalLandingStorage, S3LandingStorage, landing_storage_for
@@ -19,7 +20,7 @@ def s3_resource(settings: Settings) -> S3Resource:
 
 
 def core_resources(settings: Settings) -> dict[str, Any]:
-    """The resources every domain shares: landing storage, Spark and the lakehouse tables."""
+    """The resources the domains share: landing storage, Spark, the lakehouse tables, databases."""
     return {
         "landing": landing_storage_for(settings.landing, s3_resource(settings)),
         "spark": SparkResource(spark_config=spark_config(settings.spark_master, settings.spark_remote)),
@@ -29,10 +30,17 @@ def core_resources(settings: Settings) -> dict[str, Any]:
             s3_endpoint=settings.aws_endpoint_url,
             s3_region=settings.aws_region,
         ),
+        **banner_database_resources(
+            settings.banner_db_url,
+            settings.banner_export_db_url,
+            settings.banner_db_url_from_env,
+            settings.banner_export_db_url_from_env,
+        ),
     }
 
 
 __all__ = [
+    "DatabaseResource",
     "LakehouseResource",
     "LandingStorage",
     "LocalLandingStorage",

@@ -21,9 +21,25 @@ def masked_url(url: str) -> str:
     from sqlalchemy.exc import ArgumentError
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "<unparseable database URL>"
+    # Some drivers also take the password as a query parameter, which hide_password leaves alone.
+    secrets = {k: "***" for k in parsed.query if k.lower() in ("password", "passwd")}
+    return parsed.update_query_dict(secrets).render_as_string(hide_password=True)
+
+
+def banner_database_resources(source_url: str, export_url: str, source_from_env: bool, export_from_env: bool) -> dict[str, "DatabaseResource"]:
+    """`banner_db` and `banner_export_db`. A URL that came from the environment stays there, as an
+    `EnvVar` (it may hold a password), so the UI shows the variable's name, not its value."""
+    from dagster import EnvVar
+
+    source: Any = EnvVar("BANNER_DB_URL") if source_from_env else source_url
+    if export_from_env:
+        export: Any = EnvVar("BANNER_EXPORT_DB_URL")
+    else:
+        export = source if export_url == source_url else export_url
+    return {"banner_db": DatabaseResource(url=source), "banner_export_db": DatabaseResource(url=export)}
 
 
 class DatabaseResource(ConfigurableResource):

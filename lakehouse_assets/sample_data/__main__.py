@@ -12,6 +12,7 @@ from collections.abc import Sequence
 GENERATORS: dict[str, str] = {
     "events": "lakehouse_assets.sample_data.events",
     "images": "lakehouse_assets.sample_data.images",
+    "banner": "lakehouse_assets.sample_data.banner",
 }
 
 
@@ -19,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     """One subcommand per registered generator."""
     parser = argparse.ArgumentParser(
         prog="python -m lakehouse_assets.sample_data",
-        description="Write deterministic sample data into a landing zone.",
+        description="Write deterministic sample data into a landing zone or a database.",
     )
     subparsers = parser.add_subparsers(dest="generator", required=True, metavar="GENERATOR")
     for name, module_name in GENERATORS.items():

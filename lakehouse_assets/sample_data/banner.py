@@ -6,7 +6,7 @@ daily impressions >> clicks >> orders plus costs, in SQLite or MariaDB (any SQLA
 DATETIMEs are Korea local time (whole seconds). Dimensions derive from `--seed`; each day's facts
 from (seed, date), so a date always gets the same rows whatever the range it is generated in. The
 only clock read is the default `--end-date` (yesterday in Korea). Built-in edge cases every day:
-banner 50 has a cost but no impression, banner 49 a cost row of 0.00 (ROAS undefined), banner 48
+banner 47 has a cost but no impression, banner 49 a cost row of 0.00 (ROAS undefined), banner 48
 no cost row; some impressions have no user; clicks and orders near midnight land on the next day;
 orders without a banner are organic.
 """
@@ -26,7 +26,7 @@ TABS = ("home", "beauty", "food", "digital", "fashion")  # tab_id 1..5
 ADVERTISER_TAB = {1: 2, 2: 3, 3: 4, 4: 5}  # each advertiser's own tab
 BANNERS = 50
 PRODUCTS = 60
-COST_ONLY_BANNER, ZERO_SPEND_BANNER, NO_COST_BANNER = 50, 49, 48
+COST_ONLY_BANNER, ZERO_SPEND_BANNER, NO_COST_BANNER = 47, 49, 48  # campaigns 7, 9, 8: active all along
 _ID_SPACE = 10_000_000  # ids of a day: date.toordinal() * _ID_SPACE + n
 _INSERT_BATCH = 10_000
 # Share of a day's impressions per hour of day (KST): quiet nights, busy evenings.
