@@ -9,6 +9,7 @@ from dagster import Definitions, in_process_executor
 from lakehouse_assets.banner import definitions as banner
 from lakehouse_assets.events import definitions as events
 from lakehouse_assets.media import definitions as media
+from lakehouse_assets.weather import definitions as weather
 from lakehouse_assets.resources import core_resources
 from lakehouse_assets.settings import get_settings
 
@@ -19,6 +20,7 @@ def build_defs() -> Definitions:
         events.defs,
         media.defs,
         banner.defs,
+        weather.defs,
         # One process per run, so one SparkSession (and one JVM start) serves every step.
         Definitions(resources=core_resources(settings), executor=in_process_executor),
     )

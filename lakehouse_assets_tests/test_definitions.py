@@ -30,6 +30,8 @@ def test_all_domains_are_in_the_code_location():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {"media/image_metadata", "banner/stats_daily", "banner/stats_export", "banner/snapshot_banner_impression"} <= keys
+    assert {"weather/observations_raw", "weather/observations"} <= keys
+    assert defs.resolve_schedule_def("weather_hourly_schedule").execution_timezone == "Asia/Seoul"
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert ("banner/ads_database", "database_reachable") in checks and ("banner/stats_export", "database_reachable") in checks
     sensors = {s.name for s in defs.sensors}

@@ -9,6 +9,7 @@ from dagster_aws.s3 import S3Resource
 from lakehouse_assets.settings import Settings
 
 from .databases import DatabaseResource, banner_database_resources
+from .kma import KmaResource, kma_resource
 from .lakehouse import LakehouseResource
 from .spark import SparkResource, spark_config
 from .storage import LandingStorage, LocalLandingStorage, S3LandingStorage, landing_storage_for
@@ -30,6 +31,7 @@ def core_resources(settings: Settings) -> dict[str, Any]:
             s3_endpoint=settings.aws_endpoint_url,
             s3_region=settings.aws_region,
         ),
+        "kma": kma_resource(settings),
         **banner_database_resources(
             settings.banner_db_url,
             settings.banner_export_db_url,
@@ -41,6 +43,8 @@ def core_resources(settings: Settings) -> dict[str, Any]:
 
 __all__ = [
     "DatabaseResource",
+    "KmaResource",
+    "kma_resource",
     "LakehouseResource",
     "LandingStorage",
     "LocalLandingStorage",

@@ -13,6 +13,7 @@ GENERATORS: dict[str, str] = {
     "events": "lakehouse_assets.sample_data.events",
     "images": "lakehouse_assets.sample_data.images",
     "banner": "lakehouse_assets.sample_data.banner",
+    "weather": "lakehouse_assets.sample_data.weather",
 }
 
 

@@ -1,0 +1,139 @@
+"""KMA `getWthrDataList` responses: result codes, the errors they become, and body decoding.
+
+A body is the service's JSON envelope (`response.header.resultCode/resultMsg`,
+`response.body.items.item[]`, `totalCount`), the gateway's XML error
+(`OpenAPI_ServiceResponse/cmmMsgHeader/returnReasonCode`, sent even when JSON was asked), or the
+service's XML envelope. `decode_body` reads all three. No I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+from xml.etree import ElementTree
+
+ENDPOINT = "AsosHourlyInfoService/getWthrDataList"
+KST = timezone(timedelta(hours=9))
+# 108 Seoul, 159 Busan, 143 Daegu, 112 Incheon, 156 Gwangju, 133 Daejeon, 152 Ulsan, 184 Jeju.
+DEFAULT_STATIONS = (108, 159, 143, 112, 156, 133, 152, 184)
+
+OK, NO_DATA, QUOTA_EXCEEDED = "00", "03", "22"
+KEY_PROBLEMS = {
+    "20": "access to the service is denied for this key",
+    "30": "the service key is not registered",
+    "31": "the service key has expired",
+    "32": "this machine's IP address is not registered for the key",
+}
+MAX_PAGES = 1000  # a runaway totalCount must not loop for ever
+
+
+class KmaError(RuntimeError):
+    """The KMA service did not give the data. `retryable` says whether trying later can help."""
+
+    retryable = False
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class KmaKeyError(KmaError):
+    """The service key was refused (codes 20/30/31/32): fix the key, retrying cannot help."""
+
+
+class KmaQuotaExceeded(KmaError):
+    """The key's daily request quota is spent (code 22), still after retrying with backoff."""
+
+    retryable = True
+
+
+class KmaUnavailable(KmaError):
+    """HTTP 5xx, timeouts, dropped connections or unreadable bodies, still after retrying."""
+
+    retryable = True
+
+
+class KmaApiError(KmaError):
+    """Any other non-00 result code (bad parameter, unknown service, ...), or an HTTP 4xx."""
+
+
+class KmaBodyError(ValueError):
+    """A body that is neither the service's JSON nor one of its XML envelopes."""
+
+
+@dataclass(frozen=True)
+class KmaPage:
+    """One decoded response body."""
+
+    code: str
+    message: str
+    items: tuple[dict[str, Any], ...]
+    total_count: int
+
+
+@dataclass(frozen=True)
+class KmaResult:
+    """Every page of one request: the bodies exactly as received, and their items in order."""
+
+    source: str  # "kma" | "sample"
+    code: str  # OK or NO_DATA
+    message: str
+    bodies: tuple[bytes, ...]
+    items: tuple[dict[str, Any], ...]
+    total_count: int
+
+
+class KmaSource(Protocol):
+    source: str
+
+    def fetch(self, station_id: int, start_kst: datetime, end_kst: datetime) -> KmaResult: ...
+
+
+def is_served(hour: datetime, now: datetime) -> bool:
+    """Whether the service answers for `hour` at `now`: it serves up to the previous KST day (endDt <= D-1)."""
+    return hour.astimezone(KST).date() < now.astimezone(KST).date()
+
+
+def decode_body(body: bytes) -> KmaPage:
+    """Read a response body: the JSON envelope, the gateway's XML error, or the XML envelope."""
+    text = body.decode("utf-8-sig", errors="replace").strip()
+    if text.startswith("<"):
+        return _decode_xml(text)
+    try:
+        response = json.loads(text)["response"]
+        header = response["header"]
+        code, message = str(header["resultCode"]).strip(), str(header.get("resultMsg", "")).strip()
+    except (ValueError, KeyError, TypeError) as exc:
+        raise KmaBodyError(f"not a KMA response ({type(exc).__name__}): {text[:120]!r}") from None
+    payload = response.get("body") or {}
+    items = (payload.get("items") or {}) if isinstance(payload, dict) else {}
+    item = items.get("item", []) if isinstance(items, dict) else []
+    rows = [item] if isinstance(item, dict) else [i for i in item if isinstance(i, dict)]
+    return KmaPage(code, message, tuple(rows), _int(payload.get("totalCount") if isinstance(payload, dict) else None))
+
+
+def _decode_xml(text: str) -> KmaPage:
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise KmaBodyError(f"unreadable XML ({exc}): {text[:120]!r}") from None
+    if root.tag == "OpenAPI_ServiceResponse":  # the data.go.kr gateway (key and quota errors)
+        code = (root.findtext("cmmMsgHeader/returnReasonCode") or "").strip()
+        if not code:
+            raise KmaBodyError(f"gateway error without returnReasonCode: {text[:120]!r}")
+        parts = [(root.findtext(f"cmmMsgHeader/{name}") or "").strip() for name in ("errMsg", "returnAuthMsg")]
+        return KmaPage(code.zfill(2), " / ".join(p for p in parts if p), (), 0)
+    if root.tag == "response":  # the service's own XML envelope
+        code = (root.findtext("header/resultCode") or "").strip()
+        items = tuple({child.tag: child.text or "" for child in item} for item in root.iterfind("body/items/item"))
+        return KmaPage(code, (root.findtext("header/resultMsg") or "").strip(), items, _int(root.findtext("body/totalCount")))
+    raise KmaBodyError(f"unexpected XML root <{root.tag}>")
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0

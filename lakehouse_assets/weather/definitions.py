@@ -1,0 +1,9 @@
+"""The weather domain's Definitions (needs the `kma`, `landing` and `lakehouse` resources)."""
+
+from dagster import Definitions
+
+from .assets import weather_assets
+from .checks import weather_checks
+from .schedules import weather_hourly_schedule, weather_job
+
+defs = Definitions(assets=weather_assets, asset_checks=weather_checks, jobs=[weather_job], schedules=[weather_hourly_schedule])
