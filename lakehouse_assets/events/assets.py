@@ -80,32 +80,24 @@ def bronze_events(context: AssetExecutionContext, landing: LandingStorage, lakeh
 _previous_and_current_hour = TimeWindowPartitionMapping(start_offset=-1, end_offset=0)
 
 
+SILVER_DESCRIPTIONS = {
+    SILVER_EVENTS: "Valid events: typed columns, UTC event_time, deduplicated on event_id within the ingest hour and against the previous one.",
+    SILVER_EVENT_REJECTS: "Bronze lines that broke a rule, kept aside with the first reason (contract order).",
+    SILVER_EVENT_DUPLICATES: "Valid lines dropped as duplicates (event_id seen earlier in the hour or in the previous hour).",
+}
+
+
 @multi_asset(
     specs=[
         AssetSpec(
-            asset_key(SILVER_EVENTS),
-            description="Valid events: typed columns, UTC event_time, deduplicated on event_id within the ingest hour and against the previous one.",
+            asset_key(spec),
+            description=description,
             deps=[AssetDep(asset_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
             group_name=GROUP,
             kinds={"spark", "iceberg"},
             automation_condition=hourly_follow_inputs,
-        ),
-        AssetSpec(
-            asset_key(SILVER_EVENT_REJECTS),
-            description="Bronze lines that broke a rule, kept aside with the first reason (contract order).",
-            deps=[AssetDep(asset_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
-            group_name=GROUP,
-            kinds={"spark", "iceberg"},
-            automation_condition=hourly_follow_inputs,
-        ),
-        AssetSpec(
-            asset_key(SILVER_EVENT_DUPLICATES),
-            description="Valid lines dropped as duplicates (event_id seen earlier in the hour or in the previous hour).",
-            deps=[AssetDep(asset_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
-            group_name=GROUP,
-            kinds={"spark", "iceberg"},
-            automation_condition=hourly_follow_inputs,
-        ),
+        )
+        for spec, description in SILVER_DESCRIPTIONS.items()
     ],
     partitions_def=hourly_partitions,
     retry_policy=IO_RETRY,
