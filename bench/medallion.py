@@ -52,7 +52,8 @@ def main() -> None:
 
         t = time.perf_counter()
         spark = SparkResource(spark_config=spark_config(args.master, extra={"spark.ui.enabled": "false"})).spark_session
-        spark.sparkContext.setLogLevel("ERROR")
+        if hasattr(spark, "sparkContext") and args.master and not args.master.startswith("sc://"):
+            spark.sparkContext.setLogLevel("ERROR")
         print(f"spark_session_start_s {time.perf_counter() - t:.2f}")
 
         lakehouse = IcebergLakehouse(f"sqlite:///{work / 'catalog.db'}", (work / "lake").as_uri())

@@ -51,6 +51,7 @@ class Settings:
     banner_db_url_from_env: bool
     banner_export_db_url_from_env: bool
     alert_webhook_configured: bool
+    banner_emr_config: str | None  # a JSON file of BannerEmrResource fields; unset: stats run in-process
     dagster_home: str | None
 
     @classmethod
@@ -83,6 +84,7 @@ class Settings:
             banner_db_url_from_env=bool(env.get("BANNER_DB_URL")),
             banner_export_db_url_from_env=bool(env.get("BANNER_EXPORT_DB_URL")),
             alert_webhook_configured=bool(env.get("ALERT_WEBHOOK_URL")),
+            banner_emr_config=env.get("BANNER_EMR_CONFIG") or None,
             dagster_home=env.get("DAGSTER_HOME") or None,
         )
 

@@ -51,7 +51,8 @@ def write_partition(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window
     spark = df.sparkSession
     # Iceberg wants INT64 microsecond timestamps; Spark's default is the legacy INT96.
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    df.write.mode("errorifexists").parquet(spark_path(staging))
+    # "error", not its alias "errorifexists": Spark Connect's client knows only the short name.
+    df.write.mode("error").parquet(spark_path(staging))
     written = spark.read.parquet(spark_path(staging))
     files = sorted(iceberg_path(f) for f in written.inputFiles())
     part_col = F.col(spec.partition_column)

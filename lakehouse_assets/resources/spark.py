@@ -40,8 +40,10 @@ def ensure_java() -> None:
 def spark_config(master: str = "local[*]", remote: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
     config = dict(BASE_SPARK_CONFIG)
     if remote:
+        # The Connect server owns its JVM and core settings; a client can set SQL options only
+        # (others come back as CANNOT_MODIFY_CONFIG warnings on every session).
+        config = {key: value for key, value in config.items() if key.startswith("spark.sql.")}
         config["spark.remote"] = remote
-        config.pop("spark.driver.memory")  # the remote server owns its JVM
     else:
         config["spark.master"] = master
     config.update(extra or {})
