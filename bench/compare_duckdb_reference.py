@@ -204,7 +204,7 @@ def edge_cases() -> int:
     from bench.duckdb_events import run_duckdb
     from lakehouse_assets.events.tables import BRONZE_EVENTS
     from lakehouse_assets.lakehouse.schemas import arrow_schema
-    from lakehouse_assets_tests.reference_events import build_silver
+    from lakehouse_assets_tests.events.reference import build_silver
 
     hour = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
     lines = _edge_lines()
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     from lakehouse_assets.events.tables import BRONZE_EVENTS
     from lakehouse_assets.lakehouse.schemas import arrow_schema
     from lakehouse_assets.sample_data.events import generate_event_objects, summarize, write_landing_objects
-    from lakehouse_assets_tests.reference_events import compute_reference
+    from lakehouse_assets_tests.events.reference import compute_reference
 
     start = datetime.strptime(args.start, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
     stats: Counter = Counter()

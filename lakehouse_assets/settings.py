@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlparse
 
 DEFAULT_KMA_API_BASE_URL = "https://apis.data.go.kr/1360000"
+PARTITIONS_LOOKBACK_DAYS = 90
+
+
+def default_partitions_start(today: date | None = None) -> str:
+    """The first day of the month 90 days back: room for 60 days of training history, and a UI
+    that shows how full the recent partitions are rather than years of empty ones."""
+    today = today or datetime.now(timezone.utc).date()
+    return (today - timedelta(days=PARTITIONS_LOOKBACK_DAYS)).replace(day=1).isoformat()
 
 
 def _is_uri(value: str) -> bool:
@@ -53,6 +62,7 @@ class Settings:
     alert_webhook_configured: bool
     banner_emr_config: str | None  # a JSON file of BannerEmrResource fields; unset: stats run in-process
     dagster_home: str | None
+    partitions_start: str  # first day of the time partitions (YYYY-MM-DD)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -86,6 +96,7 @@ class Settings:
             alert_webhook_configured=bool(env.get("ALERT_WEBHOOK_URL")),
             banner_emr_config=env.get("BANNER_EMR_CONFIG") or None,
             dagster_home=env.get("DAGSTER_HOME") or None,
+            partitions_start=_iso_date(env.get("LAKEHOUSE_PARTITIONS_START")) or default_partitions_start(),
         )
 
     @property
@@ -96,6 +107,15 @@ class Settings:
     @property
     def local_landing(self) -> Path | None:
         return _local_path(self.landing)
+
+
+def _iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"LAKEHOUSE_PARTITIONS_START must be a date such as 2026-01-01, got {value!r}") from None
 
 
 def _local_path(uri: str) -> Path | None:

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
+# Test data uses fixed 2026 dates: keep them inside the partitions whatever day the suite runs.
+os.environ.setdefault("LAKEHOUSE_PARTITIONS_START", "2026-01-01")
 
-from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage, SparkResource, spark_config
+import pytest  # noqa: E402
 
-# Small and quiet: the suite shares one local session; 2 cores like CI.
-TEST_SPARK_CONFIG = spark_config(
-    "local[2]",
-    extra={
-        "spark.ui.enabled": "false",
-        "spark.sql.shuffle.partitions": "4",
-        "spark.driver.memory": "2g",
-        "spark.driver.extraJavaOptions": "-XX:+UseParallelGC",
-    },
-)
-
-HOUR0 = datetime(2026, 11, 23, 0, tzinfo=timezone.utc)
-
+from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage, SparkResource
+from lakehouse_assets_tests.support import TEST_SPARK_CONFIG
 
 @pytest.fixture(scope="session")
 def spark():
@@ -32,19 +21,16 @@ def spark():
     yield session
     session.stop()
 
-
 @pytest.fixture
 def landing_dir(tmp_path: Path) -> Path:
     path = tmp_path / "landing"
     path.mkdir()
     return path
 
-
 @pytest.fixture
 def lakehouse_resource(tmp_path: Path) -> LakehouseResource:
     root = tmp_path / "lakehouse"
     return LakehouseResource(root_uri=root.as_uri(), catalog_uri=f"sqlite:///{tmp_path / 'catalog.db'}")
-
 
 @pytest.fixture
 def resources(spark, landing_dir: Path, lakehouse_resource: LakehouseResource) -> dict:
@@ -54,7 +40,6 @@ def resources(spark, landing_dir: Path, lakehouse_resource: LakehouseResource) -
         "spark": SparkResource(spark_config=TEST_SPARK_CONFIG),
         "lakehouse": lakehouse_resource,
     }
-
 
 @pytest.fixture
 def aws_env(monkeypatch):

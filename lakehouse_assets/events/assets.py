@@ -6,19 +6,23 @@ from typing import Any
 from dagster import (
     AssetDep,
     AssetExecutionContext,
-    AssetKey,
     AssetSpec,
-    Backoff,
     MaterializeResult,
-    RetryPolicy,
     TimeWindowPartitionMapping,
     asset,
     multi_asset,
 )
 
+from lakehouse_assets.assets_common import (
+    IO_RETRY,
+    daily_partitions,
+    hourly_partitions,
+    partition_day,
+    partition_hour,
+    table_key,
+    table_metadata,
+)
 from lakehouse_assets.lakehouse.tables import TableSpec
-from lakehouse_assets.metadata import table_metadata
-from lakehouse_assets.partitions import day_of, daily_partitions, hour_of, hourly_partitions
 from lakehouse_assets.resources import LakehouseResource, LandingStorage, SparkResource
 
 from .automation import daily_after_midnight, hourly_follow_inputs
@@ -36,16 +40,10 @@ from .tables import (
 )
 
 GROUP = "events"
-# Storage and catalog hiccups are worth retrying; a transform bug fails the same way every time.
-IO_RETRY = RetryPolicy(max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL)
-
-
-def asset_key(spec: TableSpec) -> AssetKey:
-    return AssetKey([spec.namespace, spec.name])
 
 
 @asset(
-    key=asset_key(BRONZE_EVENTS),
+    key=table_key(BRONZE_EVENTS),
     description=BRONZE_EVENTS.doc + " One partition per UTC ingest hour; re-ingesting an hour replaces it.",
     partitions_def=hourly_partitions,
     group_name=GROUP,
@@ -56,7 +54,7 @@ def bronze_events(context: AssetExecutionContext, landing: LandingStorage, lakeh
     """Every non-blank landing line of the ingest hour, exactly as received (malformed ones included)."""
     from .pipeline import write_bronze
 
-    hour = hour_of(context.partition_key)
+    hour = partition_hour(context)
     report = write_bronze(landing, lakehouse.lakehouse, hour)
     if report.skipped_keys:
         context.log.warning(f"skipped {len(report.skipped_keys)} keys that do not fit the landing layout, e.g. {report.skipped_keys[:3]}")
@@ -90,9 +88,9 @@ SILVER_DESCRIPTIONS = {
 @multi_asset(
     specs=[
         AssetSpec(
-            asset_key(spec),
+            table_key(spec),
             description=description,
-            deps=[AssetDep(asset_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
+            deps=[AssetDep(table_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
             group_name=GROUP,
             kinds={"spark", "iceberg"},
             automation_condition=hourly_follow_inputs,
@@ -107,19 +105,19 @@ def silver_events(context: AssetExecutionContext, spark: SparkResource, lakehous
     from .pipeline import write_silver
 
     lh = lakehouse.lakehouse
-    for spec, rows, preview in write_silver(spark.spark_session, lh, hour_of(context.partition_key)):
+    for spec, rows, preview in write_silver(spark.spark_session, lh, partition_hour(context)):
         context.log.info(f"{spec.identifier} [{context.partition_key}]: {rows} rows")
-        yield MaterializeResult(asset_key=asset_key(spec), metadata=table_metadata(spec, rows, lh.table_location(spec), preview=preview))
+        yield MaterializeResult(asset_key=table_key(spec), metadata=table_metadata(spec, rows, lh.table_location(spec), preview=preview))
 
 
 def _gold_asset(spec: TableSpec, description: str, partitions_def, upstream_mapping, upstream: list[TableSpec]):
     """The asset decorator shared by the Gold tables (deps on Silver with the table's window)."""
     return asset(
         automation_condition=daily_after_midnight if partitions_def is daily_partitions else hourly_follow_inputs,
-        key=asset_key(spec),
+        key=table_key(spec),
         description=description,
         partitions_def=partitions_def,
-        deps=[AssetDep(asset_key(u), partition_mapping=upstream_mapping) for u in upstream],
+        deps=[AssetDep(table_key(u), partition_mapping=upstream_mapping) for u in upstream],
         group_name=GROUP,
         kinds={"spark", "iceberg"},
         retry_policy=IO_RETRY,
@@ -145,25 +143,25 @@ _day_hours = TimeWindowPartitionMapping()
 @_gold_asset(GOLD_SERVER_HEALTH_MINUTELY, "Per minute and api server: requests, 4xx/5xx errors, error rate, mean and p50/p95/p99 latency (event hour partitions).", hourly_partitions, _hours_around, [SILVER_EVENTS])
 def gold_server_health_minutely(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Server health per minute from api_request events of the event hour."""
-    return _materialize_gold(GOLD_SERVER_HEALTH_MINUTELY, hour_of(context.partition_key), spark, lakehouse)
+    return _materialize_gold(GOLD_SERVER_HEALTH_MINUTELY, partition_hour(context), spark, lakehouse)
 
 
 @_gold_asset(GOLD_OPERATIONAL_HOURLY, "One row per event hour: events, active users and sessions, page views, requests, 5xx errors and latency.", hourly_partitions, _hours_around, [SILVER_EVENTS])
 def gold_operational_hourly(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Operational totals of the event hour."""
-    return _materialize_gold(GOLD_OPERATIONAL_HOURLY, hour_of(context.partition_key), spark, lakehouse)
+    return _materialize_gold(GOLD_OPERATIONAL_HOURLY, partition_hour(context), spark, lakehouse)
 
 
 @_gold_asset(GOLD_BUSINESS_DAILY, "Per event date and currency: orders, revenue, buyers, average order value, sessions and conversion rate.", daily_partitions, _day_hours, [SILVER_EVENTS])
 def gold_business_daily(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Business metrics of the event date."""
-    return _materialize_gold(GOLD_BUSINESS_DAILY, day_of(context.partition_key), spark, lakehouse)
+    return _materialize_gold(GOLD_BUSINESS_DAILY, partition_day(context), spark, lakehouse)
 
 
 @_gold_asset(GOLD_FUNNEL_DAILY, "Per event date: sessions reaching page_view -> product_click -> add_to_cart -> purchase, with step conversions.", daily_partitions, _day_hours, [SILVER_EVENTS])
 def gold_funnel_daily(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """The purchase funnel of the event date."""
-    return _materialize_gold(GOLD_FUNNEL_DAILY, day_of(context.partition_key), spark, lakehouse)
+    return _materialize_gold(GOLD_FUNNEL_DAILY, partition_day(context), spark, lakehouse)
 
 
 @_gold_asset(
@@ -175,7 +173,7 @@ def gold_funnel_daily(context: AssetExecutionContext, spark: SparkResource, lake
 )
 def gold_data_quality_hourly(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Data quality counts of the ingest hour."""
-    return _materialize_gold(GOLD_DATA_QUALITY_HOURLY, hour_of(context.partition_key), spark, lakehouse)
+    return _materialize_gold(GOLD_DATA_QUALITY_HOURLY, partition_hour(context), spark, lakehouse)
 
 
 events_assets = [

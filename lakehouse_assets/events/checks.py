@@ -9,15 +9,13 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     Config,
-    asset_check,
 )
 
+from lakehouse_assets.assets_common import daily_partitions, hourly_partitions, partition_window, table_check
 from lakehouse_assets.lakehouse.schemas import arrow_schema
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
-from lakehouse_assets.partitions import day_of, hour_of
 from lakehouse_assets.resources import LakehouseResource
 
-from .assets import asset_key
 from .tables import (
     BRONZE_EVENTS,
     GOLD_BUSINESS_DAILY,
@@ -38,10 +36,6 @@ RATE_COLUMNS = {
     GOLD_BUSINESS_DAILY: ("conversion_rate",),
     GOLD_FUNNEL_DAILY: ("conversion_from_previous", "conversion_from_first"),
 }
-
-
-def partition_window(spec: TableSpec, partition_key: str) -> Window:
-    return Window.day(day_of(partition_key)) if spec.column(spec.partition_column).type == "date" else Window.hour(hour_of(partition_key))
 
 
 # -- pure check logic (tested directly) ---------------------------------------------------------
@@ -134,29 +128,27 @@ class RejectShareConfig(Config):
 
 
 def _partitioned_check(spec: TableSpec, name: str, description: str, blocking: bool = False):
-    from lakehouse_assets.partitions import daily_partitions, hourly_partitions
-
     partitions = daily_partitions if spec.column(spec.partition_column).type == "date" else hourly_partitions
-    return asset_check(asset=asset_key(spec), name=name, description=description, partitions_def=partitions, blocking=blocking)
+    return table_check(spec, name, description, partitions_def=partitions, blocking=blocking)
 
 
 def _schema_check(spec: TableSpec) -> Callable:
     @_partitioned_check(spec, "schema_matches_declaration", f"Data files of {spec.identifier} have exactly the declared columns and types.")
     def check(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-        return schema_result(spec, lakehouse.lakehouse, partition_window(spec, context.partition_key))
+        return schema_result(spec, lakehouse.lakehouse, partition_window(context, spec))
 
     return check
 
 
 @_partitioned_check(SILVER_EVENTS, "no_null_keys", "Silver rows have event_id, type, time, topic and lineage columns.", blocking=True)
 def silver_no_null_keys(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    window = Window.hour(hour_of(context.partition_key))
+    window = partition_window(context)
     return null_keys_result(lakehouse.lakehouse.read_arrow(SILVER_EVENTS, [window], SILVER_KEYS), SILVER_KEYS)
 
 
 @_partitioned_check(SILVER_EVENTS, "no_duplicate_event_id", "No event_id twice in the hour, nor in this hour and the previous one.")
 def silver_no_duplicate_event_id(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    window = Window.hour(hour_of(context.partition_key))
+    window = partition_window(context)
     previous = Window(window.start - timedelta(hours=1), window.start)
     lh = lakehouse.lakehouse
     return duplicate_ids_result(lh.read_arrow(SILVER_EVENTS, [window], ["event_id"]), lh.read_arrow(SILVER_EVENTS, [previous], ["event_id"]))
@@ -164,7 +156,7 @@ def silver_no_duplicate_event_id(context: AssetCheckExecutionContext, lakehouse:
 
 @_partitioned_check(SILVER_EVENTS, "bronze_reconciles", "Bronze rows = Silver + rejected + duplicate rows for the ingest hour.", blocking=True)
 def silver_reconciles_with_bronze(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    window = Window.hour(hour_of(context.partition_key))
+    window = partition_window(context)
     lh = lakehouse.lakehouse
     counts = [lh.row_count(spec, window) for spec in (BRONZE_EVENTS, SILVER_EVENTS, SILVER_EVENT_REJECTS, SILVER_EVENT_DUPLICATES)]
     return reconciliation_result(*counts)
@@ -172,7 +164,7 @@ def silver_reconciles_with_bronze(context: AssetCheckExecutionContext, lakehouse
 
 @_partitioned_check(SILVER_EVENT_REJECTS, "reject_share", "Share of the hour's Bronze lines rejected: warns above warn_above, fails above fail_above.")
 def rejects_share(context: AssetCheckExecutionContext, config: RejectShareConfig, lakehouse: LakehouseResource) -> AssetCheckResult:
-    window = Window.hour(hour_of(context.partition_key))
+    window = partition_window(context)
     lh = lakehouse.lakehouse
     return reject_share_result(lh.row_count(SILVER_EVENT_REJECTS, window), lh.row_count(BRONZE_EVENTS, window), config.warn_above, config.fail_above)
 
@@ -180,7 +172,7 @@ def rejects_share(context: AssetCheckExecutionContext, config: RejectShareConfig
 def _rates_check(spec: TableSpec, columns: tuple[str, ...]) -> Callable:
     @_partitioned_check(spec, "rates_within_0_1", f"{', '.join(columns)} lie within [0, 1].")
     def check(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-        window = partition_window(spec, context.partition_key)
+        window = partition_window(context, spec)
         return rates_result(lakehouse.lakehouse.read_arrow(spec, [window], columns), columns)
 
     return check
@@ -188,12 +180,12 @@ def _rates_check(spec: TableSpec, columns: tuple[str, ...]) -> Callable:
 
 @_partitioned_check(GOLD_FUNNEL_DAILY, "funnel_non_increasing", "Each date has four steps and sessions never grow from one step to the next.")
 def funnel_non_increasing(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    return funnel_result(lakehouse.lakehouse.read_arrow(GOLD_FUNNEL_DAILY, [Window.day(day_of(context.partition_key))]))
+    return funnel_result(lakehouse.lakehouse.read_arrow(GOLD_FUNNEL_DAILY, [partition_window(context, GOLD_FUNNEL_DAILY)]))
 
 
 @_partitioned_check(GOLD_DATA_QUALITY_HOURLY, "rows_balance", "Per topic: bronze_rows = valid_rows + rejected_rows + duplicate_rows.")
 def data_quality_balances(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    return quality_balance_result(lakehouse.lakehouse.read_arrow(GOLD_DATA_QUALITY_HOURLY, [Window.hour(hour_of(context.partition_key))]))
+    return quality_balance_result(lakehouse.lakehouse.read_arrow(GOLD_DATA_QUALITY_HOURLY, [partition_window(context)]))
 
 
 events_checks = [

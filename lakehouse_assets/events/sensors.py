@@ -13,7 +13,7 @@ from dagster import (
 )
 
 from lakehouse_assets.landing_watch import WatchCursor, utcnow
-from lakehouse_assets.partitions import hourly_partitions
+from lakehouse_assets.assets_common import hour_key, hourly_partitions
 from lakehouse_assets.resources import LandingStorage
 
 from .arrivals import plan_event_runs, run_key
@@ -48,7 +48,7 @@ def events_landing_sensor(context: SensorEvaluationContext, landing: LandingStor
         context.log.warning(f"skipped {len(tick.skipped_keys)} keys outside the events layout, e.g. {tick.skipped_keys[:3]}")
     requests = []
     for hour, objects in sorted(tick.hours.items()):
-        partition = hour.strftime("%Y-%m-%d-%H:%M")
+        partition = hour_key(hour)
         requests.append(
             RunRequest(
                 run_key=run_key("events", partition, objects) if objects else f"events:{partition}:closed",

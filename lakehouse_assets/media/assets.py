@@ -4,27 +4,23 @@
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
-    Backoff,
     Config,
     MaterializeResult,
     MetadataValue,
-    RetryPolicy,
     asset,
 )
 from pydantic import Field
 
+from lakehouse_assets.assets_common import IO_RETRY, check_spec, markdown_preview, partition_day, table_key, table_metadata, upload_day_partitions
 from lakehouse_assets.lakehouse.tables import Window
-from lakehouse_assets.metadata import markdown_preview, table_metadata
-from lakehouse_assets.partitions import day_of, upload_day_partitions
 from lakehouse_assets.resources import LakehouseResource, LandingStorage
 
 from .catalog import image_rows, stat_keys
 from .images import IMAGES_PREFIX, UNKNOWN_MIME
 from .tables import IMAGE_METADATA
 
-KEY = ["media", "image_metadata"]
+KEY = table_key(IMAGE_METADATA)
 UNKNOWN_MIME_WARN_SHARE = 0.10
 
 
@@ -34,29 +30,25 @@ class ImageBatchConfig(Config):
     keys: list[str] = Field(default_factory=list, description="Landing keys; empty: every image whose last-modified date is the partition's day")
 
 
-def _check(name: str, description: str) -> AssetCheckSpec:
-    return AssetCheckSpec(name=name, asset=KEY, description=description)
-
-
 @asset(
     key=KEY,
     description="One row per image in <LAKEHOUSE_LANDING>/images/source=<source>/tag=<tag>/<file> (original columns, by name), partitioned by upload date; an image seen again is updated, never duplicated.",
     partitions_def=upload_day_partitions,
     group_name="media",
     kinds={"python", "s3", "iceberg"},
-    retry_policy=RetryPolicy(max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL),
+    retry_policy=IO_RETRY,
     check_specs=[
-        _check("no_duplicate_image_id", "image_id is unique across the whole table."),
-        _check("file_size_positive", "Every image of the upload day has file_size > 0."),
-        _check("unknown_mime_share", f"Share of the day's images whose type is unknown; warns above {UNKNOWN_MIME_WARN_SHARE:.0%}."),
-        _check("keys_rejected", "Keys of this run kept aside (outside the layout, empty, vanished); warns when any."),
+        check_spec(KEY, "no_duplicate_image_id", "image_id is unique across the whole table."),
+        check_spec(KEY, "file_size_positive", "Every image of the upload day has file_size > 0."),
+        check_spec(KEY, "unknown_mime_share", f"Share of the day's images whose type is unknown; warns above {UNKNOWN_MIME_WARN_SHARE:.0%}."),
+        check_spec(KEY, "keys_rejected", "Keys of this run kept aside (outside the layout, empty, vanished); warns when any."),
     ],
 )
 def image_metadata(context: AssetExecutionContext, config: ImageBatchConfig, landing: LandingStorage, lakehouse: LakehouseResource):
     """Reads only the first bytes of each image (ranged GET) to sniff its type; writes by column name."""
     import pyarrow.compute as pc
 
-    day = day_of(context.partition_key)
+    day = partition_day(context)
     lh = lakehouse.lakehouse
     lh.ensure_table(IMAGE_METADATA)
     if config.keys:

@@ -8,7 +8,6 @@ from typing import Any
 
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
     Backoff,
     Failure,
     FreshnessPolicy,
@@ -19,9 +18,8 @@ from dagster import (
     asset,
 )
 
+from lakehouse_assets.assets_common import IO_RETRY, hourly_partitions, partition_hour, table_key, table_metadata
 from lakehouse_assets.lakehouse.tables import Window
-from lakehouse_assets.metadata import table_metadata
-from lakehouse_assets.partitions import hour_of, hourly_partitions
 from lakehouse_assets.resources import LakehouseResource, LandingStorage
 from lakehouse_assets.resources.kma import KST, NO_DATA, KmaError, KmaResource, decode_body, is_served
 
@@ -30,8 +28,8 @@ from .parse import observation_rows
 from .tables import OBSERVATIONS, OBSERVATIONS_RAW
 
 GROUP = "weather"
-RAW_KEY = AssetKey([OBSERVATIONS_RAW.namespace, OBSERVATIONS_RAW.name])
-OBSERVATIONS_KEY = AssetKey([OBSERVATIONS.namespace, OBSERVATIONS.name])
+RAW_KEY = table_key(OBSERVATIONS_RAW)
+OBSERVATIONS_KEY = table_key(OBSERVATIONS)
 
 SOURCE_NOTES = {
     "kma": "KMA ASOS hourly observations from data.go.kr (AsosHourlyInfoService/getWthrDataList).",
@@ -43,7 +41,6 @@ SOURCE_NOTES = {
 OBSERVATIONS_FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(hours=48), warn_window=timedelta(hours=26))
 # The client retries each request (seconds to a minute); this covers outages or a quota that outlast it.
 FETCH_RETRY = RetryPolicy(max_retries=2, delay=600, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
-IO_RETRY = RetryPolicy(max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL)
 
 
 def _source_metadata(source: str) -> dict[str, Any]:
@@ -64,7 +61,7 @@ def _source_metadata(source: str) -> dict[str, Any]:
 )
 def observations_raw(context: AssetExecutionContext, kma: KmaResource, landing: LandingStorage) -> MaterializeResult:
     """Fetch the partition's KST hour for every configured station; store the bodies as received."""
-    hour = hour_of(context.partition_key)
+    hour = partition_hour(context)
     hour_kst = hour.astimezone(KST)
     source = kma.source(log=context.log)
     if source.source == "kma" and not is_served(hour, datetime.now(timezone.utc)):
@@ -125,7 +122,7 @@ def observations(context: AssetExecutionContext, kma: KmaResource, landing: Land
 
     from lakehouse_assets.lakehouse.schemas import arrow_schema
 
-    hour = hour_of(context.partition_key)
+    hour = partition_hour(context)
     window = Window.hour(hour)
     try:
         manifest, bodies = read_raw_partition(landing, hour)

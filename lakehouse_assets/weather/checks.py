@@ -13,12 +13,10 @@ from dagster import (
     AssetCheckSeverity,
     Config,
     MetadataValue,
-    asset_check,
 )
 
+from lakehouse_assets.assets_common import hourly_partitions, markdown_preview, partition_window, table_check
 from lakehouse_assets.lakehouse.tables import Window
-from lakehouse_assets.metadata import markdown_preview
-from lakehouse_assets.partitions import hour_of, hourly_partitions
 from lakehouse_assets.resources import LakehouseResource
 from lakehouse_assets.resources.kma import KmaResource
 
@@ -158,33 +156,33 @@ class NullShareConfig(Config):
 
 
 def _check(name: str, description: str, blocking: bool = False):
-    return asset_check(asset=OBSERVATIONS_KEY, name=name, description=description, partitions_def=hourly_partitions, blocking=blocking)
+    return table_check(OBSERVATIONS_KEY, name, description, partitions_def=hourly_partitions, blocking=blocking)
 
 
-def _rows(lakehouse: LakehouseResource, partition_key: str) -> tuple[Window, list[dict[str, Any]]]:
-    window = Window.hour(hour_of(partition_key))
+def _rows(lakehouse: LakehouseResource, context: AssetCheckExecutionContext) -> tuple[Window, list[dict[str, Any]]]:
+    window = partition_window(context)
     return window, lakehouse.lakehouse.read_arrow(OBSERVATIONS, [window]).to_pylist()
 
 
 @_check("stations_complete", "Every configured station has a row for the hour (stations x hours); warns with the missing pairs.")
 def stations_complete(context: AssetCheckExecutionContext, kma: KmaResource, lakehouse: LakehouseResource) -> AssetCheckResult:
-    window, rows = _rows(lakehouse, context.partition_key)
+    window, rows = _rows(lakehouse, context)
     return completeness_result(rows, kma.stations, window)
 
 
 @_check("physical_ranges", "ta -50..50 °C, hm 0..100 %, pa/ps 800..1100 hPa, ws >= 0, wd 0..360, rn >= 0 ...; lists the offending rows.")
 def physical_ranges(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    return ranges_result(_rows(lakehouse, context.partition_key)[1])
+    return ranges_result(_rows(lakehouse, context)[1])
 
 
 @_check("null_share", "Share of nulls per column; fails on null keys, warns when a core column exceeds max_null_share.")
 def null_share(context: AssetCheckExecutionContext, config: NullShareConfig, lakehouse: LakehouseResource) -> AssetCheckResult:
-    return null_share_result(_rows(lakehouse, context.partition_key)[1], config.max_null_share)
+    return null_share_result(_rows(lakehouse, context)[1], config.max_null_share)
 
 
 @_check("no_duplicates", "No (station_id, observed_at) appears twice.", blocking=True)
 def no_duplicates(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    return duplicates_result(_rows(lakehouse, context.partition_key)[1])
+    return duplicates_result(_rows(lakehouse, context)[1])
 
 
 weather_checks = [stations_complete, physical_ranges, null_share, no_duplicates]

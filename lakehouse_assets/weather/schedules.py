@@ -24,7 +24,7 @@ from dagster import (
     schedule,
 )
 
-from lakehouse_assets.partitions import hourly_partitions
+from lakehouse_assets.assets_common import hour_key, hourly_partitions
 from lakehouse_assets.resources.kma import KST
 
 from .assets import OBSERVATIONS_KEY, RAW_KEY
@@ -39,10 +39,6 @@ weather_job = define_asset_job(
     partitions_def=hourly_partitions,
     description="Fetch one UTC hour of KMA observations for every configured station and rebuild its table partition (with checks).",
 )
-
-
-def partition_key(hour: datetime) -> str:
-    return hour.astimezone(timezone.utc).strftime("%Y-%m-%d-%H:%M")
 
 
 def available_hours(now: datetime, lookback_days: int = LOOKBACK_DAYS) -> list[datetime]:
@@ -65,7 +61,7 @@ def retry_slot(now: datetime) -> str:
 
 def partitions_to_request(now: datetime, complete: set[str], limit: int = MAX_RUNS_PER_TICK) -> list[str]:
     """Newest first: available partitions that are not complete yet, at most `limit`."""
-    return [key for key in map(partition_key, available_hours(now)) if key not in complete][:limit]
+    return [key for key in map(hour_key, available_hours(now)) if key not in complete][:limit]
 
 
 def complete_partitions(instance: DagsterInstance, partitions: Iterable[str]) -> set[str]:
@@ -97,7 +93,7 @@ def complete_partitions(instance: DagsterInstance, partitions: Iterable[str]) ->
 )
 def weather_hourly_schedule(context: ScheduleEvaluationContext):
     now = context.scheduled_execution_time or datetime.now(timezone.utc)
-    candidates = [partition_key(h) for h in available_hours(now)]
+    candidates = [hour_key(h) for h in available_hours(now)]
     todo = partitions_to_request(now, complete_partitions(context.instance, candidates))
     if not todo:
         return SkipReason(f"all {len(candidates)} hours up to {candidates[0] if candidates else '-'} are complete")

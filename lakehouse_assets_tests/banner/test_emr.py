@@ -36,7 +36,7 @@ from lakehouse_assets.banner.emr_assets import (
 from lakehouse_assets.banner.tables import STATS_DAILY
 from lakehouse_assets.lakehouse.schemas import arrow_schema
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 JOB_FLOW = {"Name": "banner-stats", "ReleaseLabel": "emr-7.5.0", "Instances": {"InstanceCount": 1}}
 NEW, EXISTING = "j-NEWCLUSTER", "j-EXISTING"
 STEPS = [command_step(f"step {i}", ["echo", str(i)]) for i in (1, 2, 3)]

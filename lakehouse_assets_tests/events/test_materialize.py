@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
 
+from lakehouse_assets.assets_common import hour_key
 from lakehouse_assets.events.assets import bronze_events, events_assets, silver_events
 from lakehouse_assets.events.checks import events_checks, silver_reconciles_with_bronze
 from lakehouse_assets.events.tables import (
@@ -23,17 +24,13 @@ from lakehouse_assets.events.tables import (
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage, SparkResource
 from lakehouse_assets.sample_data.events import write_events
-from lakehouse_assets_tests.conftest import TEST_SPARK_CONFIG
-from lakehouse_assets_tests.reference_events import compute_reference
+from lakehouse_assets_tests.support import TEST_SPARK_CONFIG
+from lakehouse_assets_tests.events.reference import compute_reference
 
 START = datetime(2026, 11, 20, 0, tzinfo=timezone.utc)
 HOURS = [START + timedelta(hours=i) for i in range(3)]
 DAY = date(2026, 11, 20)
 SILVER = AssetSelection.assets(["silver", "events"], ["silver", "event_rejects"], ["silver", "event_duplicates"])
-
-
-def key(hour: datetime) -> str:
-    return hour.strftime("%Y-%m-%d-%H:%M")
 
 
 class Lake:
@@ -74,9 +71,9 @@ class Lake:
 def lake(tmp_path_factory, spark):
     lake = Lake(tmp_path_factory.mktemp("events"), spark)
     for hour in HOURS:
-        lake.run("bronze/events", key(hour))
+        lake.run("bronze/events", hour_key(hour))
     for hour in HOURS:
-        lake.run(SILVER, key(hour))
+        lake.run(SILVER, hour_key(hour))
     return lake
 
 
@@ -122,12 +119,12 @@ def test_every_hour_reconciles(lake):
 
 def test_gold_tables_match_the_reference(lake):
     hour = HOURS[1]
-    lake.run("gold/metrics_server_health_minutely", key(hour))
-    lake.run("gold/metrics_operational_hourly", key(hour))
+    lake.run("gold/metrics_server_health_minutely", hour_key(hour))
+    lake.run("gold/metrics_operational_hourly", hour_key(hour))
     lake.run("gold/metrics_business_daily", DAY.isoformat())
     lake.run("gold/metrics_funnel_daily", DAY.isoformat())
     for h in HOURS:
-        lake.run("gold/metrics_data_quality_hourly", key(h))
+        lake.run("gold/metrics_data_quality_hourly", hour_key(h))
     ref = lake.reference
     w = Window.hour(hour)
     assert_same_rows(lake.table(GOLD_SERVER_HEALTH_MINUTELY), [r for r in ref["gold_server_health_minutely"] if w.start <= r["minute"] < w.end], ["minute", "server"])
@@ -139,7 +136,7 @@ def test_gold_tables_match_the_reference(lake):
 
 
 def test_checks_pass_on_materialized_partitions(lake):
-    result = lake.run(SILVER, key(HOURS[1]))
+    result = lake.run(SILVER, hour_key(HOURS[1]))
     evaluations = result.get_asset_check_evaluations()
     names = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in evaluations}
     assert names[("silver/events", "bronze_reconciles")]
@@ -154,9 +151,9 @@ def test_rematerializing_a_partition_is_idempotent(lake):
     hour = HOURS[2]
     w = Window.hour(hour)
     before = {spec.identifier: rows_of(lake.table(spec, [w]), spec.column_names) for spec in (BRONZE_EVENTS, SILVER_EVENTS, SILVER_EVENT_REJECTS, SILVER_EVENT_DUPLICATES)}
-    lake.run("bronze/events", key(hour))
-    lake.run(SILVER, key(hour))
-    lake.run(SILVER, key(hour))
+    lake.run("bronze/events", hour_key(hour))
+    lake.run(SILVER, hour_key(hour))
+    lake.run(SILVER, hour_key(hour))
     after = {spec.identifier: rows_of(lake.table(spec, [w]), spec.column_names) for spec in (BRONZE_EVENTS, SILVER_EVENTS, SILVER_EVENT_REJECTS, SILVER_EVENT_DUPLICATES)}
     assert after == before
     assert all(len(v) for k, v in after.items() if k != "silver.event_duplicates")
@@ -172,7 +169,7 @@ def test_reconciliation_check_fails_when_a_row_is_lost(lake):
     result = materialize(
         [bronze_events, silver_events, silver_reconciles_with_bronze],
         selection=AssetSelection.assets(bronze_events) | AssetSelection.checks(silver_reconciles_with_bronze),
-        partition_key=key(hour),
+        partition_key=hour_key(hour),
         resources=lake.resources,
         instance=lake.instance,
         raise_on_error=False,
@@ -180,13 +177,13 @@ def test_reconciliation_check_fails_when_a_row_is_lost(lake):
     evaluation = result.get_asset_check_evaluations()[0]
     assert not evaluation.passed
     assert evaluation.metadata["unaccounted_rows"].value == 1
-    lake.run(SILVER, key(hour))  # put the hour back for other tests
+    lake.run(SILVER, hour_key(hour))  # put the hour back for other tests
 
 
 def test_empty_hour_writes_empty_partitions(lake):
     empty = START + timedelta(days=2)
-    lake.run("bronze/events", key(empty))
-    lake.run(SILVER, key(empty))
+    lake.run("bronze/events", hour_key(empty))
+    lake.run(SILVER, hour_key(empty))
     assert lake.lh.row_count(BRONZE_EVENTS, Window.hour(empty)) == 0
     assert lake.lh.row_count(SILVER_EVENTS, Window.hour(empty)) == 0
 
@@ -198,12 +195,12 @@ def test_spark_submit_entry_point_writes_the_same_partition(lake, monkeypatch, c
     from pathlib import Path
 
     hour = HOURS[1]
-    lake.run("gold/metrics_operational_hourly", key(hour))
+    lake.run("gold/metrics_operational_hourly", hour_key(hour))
     from_asset = lake.table(GOLD_OPERATIONAL_HOURLY, [Window.hour(hour)])
     lake.lh.delete_rows(GOLD_OPERATIONAL_HOURLY, __import__("pyiceberg.expressions", fromlist=["AlwaysTrue"]).AlwaysTrue())
     assert lake.lh.row_count(GOLD_OPERATIONAL_HOURLY) == 0
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     spec = importlib.util.spec_from_file_location("events_partition", root / "spark" / "jobs" / "events_partition.py")
     job = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(job)

@@ -20,7 +20,7 @@ from lakehouse_assets.resources.kma import (
 )
 from lakehouse_assets.weather.parse import observation_rows
 from lakehouse_assets.lakehouse.tables import Window
-from lakehouse_assets_tests.kma_replay import (
+from lakehouse_assets_tests.weather.kma_replay import (
     KEY_ERROR_XML,
     NODATA_BODY,
     OK_BODY,

@@ -1,7 +1,7 @@
 """Materialize events assets in a process of their own, on the Spark that the environment names.
 
     SPARK_MASTER=spark://127.0.0.1:7077 LAKEHOUSE_ROOT=... LAKEHOUSE_LANDING=... \
-        python -m lakehouse_assets_tests.spark_target_run '[["bronze/events"], "2026-11-20-00:00"]' ...
+        python -m lakehouse_assets_tests.spark.target_run '[["bronze/events"], "2026-11-20-00:00"]' ...
 
 One Python process holds one classic SparkContext (the test session already has its local one)
 and Spark Connect mode is process-wide, hence a subprocess. Resources come from the settings,

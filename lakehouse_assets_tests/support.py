@@ -1,18 +1,41 @@
-"""Databases for the banner tests: a SQLite file, or a throw-away database on the local MariaDB.
-
-MariaDB (127.0.0.1:3306, root, no password) gets a uniquely named database per use, dropped
-afterwards; when it does not answer, the parameter is skipped with the reason.
-"""
+"""Fixtures shared across the test domains: the test Spark config, landing storage (temp dir or
+moto S3) and throw-away databases (SQLite file or a database on the local MariaDB)."""
 
 import contextlib
 import uuid
 
+import boto3
 import pytest
+from dagster_aws.s3 import S3Resource
+from moto import mock_aws
 
+from lakehouse_assets.resources import LocalLandingStorage, S3LandingStorage, spark_config
+
+# Small and quiet: the suite shares one local session; 2 cores like CI.
+TEST_SPARK_CONFIG = spark_config(
+    "local[2]",
+    extra={
+        "spark.ui.enabled": "false",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.driver.memory": "2g",
+        "spark.driver.extraJavaOptions": "-XX:+UseParallelGC",
+    },
+)
+
+BUCKET = "landing-test"
 MARIADB_SERVER = "mysql+pymysql://root@127.0.0.1:3306"
 DB_KINDS = ["sqlite", pytest.param("mariadb", marks=pytest.mark.integration)]
 
 
+@contextlib.contextmanager
+def landing_storage(kind: str, tmp_path):
+    """Yield a LandingStorage of `kind` ("local" or "s3"); S3 lives only inside the context."""
+    if kind == "local":
+        yield LocalLandingStorage(root=str(tmp_path / "landing"))
+        return
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+        yield S3LandingStorage(bucket=BUCKET, prefix="raw", s3=S3Resource(region_name="us-east-1"))
 @contextlib.contextmanager
 def database_url(kind: str, tmp_path):
     """Yield a SQLAlchemy URL of an empty database of `kind` ("sqlite" or "mariadb")."""

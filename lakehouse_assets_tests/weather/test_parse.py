@@ -12,9 +12,10 @@ from lakehouse_assets.sample_data import weather as sample
 from lakehouse_assets.weather.checks import completeness_result, duplicates_result, null_share_result, ranges_result
 from lakehouse_assets.weather.landing import RawPartitionError, read_raw_partition, station_key, write_raw_partition
 from lakehouse_assets.weather.parse import BadValue, kst_to_utc, observation_rows, parse_value, qc_flags
-from lakehouse_assets.weather.schedules import available_hours, partition_key, partitions_to_request, retry_slot
+from lakehouse_assets.weather.schedules import available_hours, partitions_to_request, retry_slot
+from lakehouse_assets.assets_common import hour_key
 from lakehouse_assets.weather.tables import OBSERVATIONS, VALUE_COLUMNS
-from lakehouse_assets_tests.kma_replay import OK_ITEM
+from lakehouse_assets_tests.weather.kma_replay import OK_ITEM
 
 UTC = timezone.utc
 HOUR = datetime(2026, 11, 20, 5, tzinfo=UTC)  # 14:00 KST
@@ -257,7 +258,7 @@ def test_the_service_serves_up_to_the_previous_kst_day():
 
 def test_partitions_to_request_newest_first_skipping_complete_ones():
     now = datetime(2026, 11, 22, 0, 20, tzinfo=KST)
-    complete = {partition_key(datetime(2026, 11, 21, 14, tzinfo=UTC)), partition_key(datetime(2026, 11, 21, 12, tzinfo=UTC))}
+    complete = {hour_key(datetime(2026, 11, 21, 14, tzinfo=UTC)), hour_key(datetime(2026, 11, 21, 12, tzinfo=UTC))}
     todo = partitions_to_request(now, complete, limit=3)
     assert todo == ["2026-11-21-13:00", "2026-11-21-11:00", "2026-11-21-10:00"]
     assert retry_slot(now) == "2026-11-22T00KST" and retry_slot(datetime(2026, 11, 22, 13, 20, tzinfo=KST)) == "2026-11-22T12KST"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
 
+from lakehouse_assets.assets_common import hour_key
 from lakehouse_assets.events.assets import events_assets
 from lakehouse_assets.events.tables import (
     BRONZE_EVENTS,
@@ -26,27 +27,23 @@ from lakehouse_assets.events.tables import (
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage, SparkResource
 from lakehouse_assets.sample_data.events import write_events
-from lakehouse_assets_tests.conftest import TEST_SPARK_CONFIG
-from lakehouse_assets_tests.spark_services import connect_server, service_env, standalone_cluster
+from lakehouse_assets_tests.support import TEST_SPARK_CONFIG
+from lakehouse_assets_tests.spark.services import connect_server, service_env, standalone_cluster
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 20, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
 H0, H1 = START, START + HOUR
 SUBPROCESS_TIMEOUT_SECONDS = 300
 
 
-def partition(hour: datetime) -> str:
-    return hour.strftime("%Y-%m-%d-%H:%M")
-
-
 # Bronze for two hours, then Silver (reads both) and two Gold tables for the second hour.
 RUNS = [
-    (["bronze/events"], partition(H0)),
+    (["bronze/events"], hour_key(H0)),
     (["bronze/events", "silver/events", "silver/event_rejects", "silver/event_duplicates",
-      "gold/metrics_data_quality_hourly", "gold/metrics_server_health_minutely"], partition(H1)),
+      "gold/metrics_data_quality_hourly", "gold/metrics_server_health_minutely"], hour_key(H1)),
 ]  # fmt: skip
 # Each table compared, its windows, and the columns that identify a row.
 TABLES = [
@@ -100,7 +97,7 @@ def run_elsewhere(spark_target: dict[str, str], landing: Path, directory: Path) 
         LAKEHOUSE_CATALOG_URI=f"sqlite:///{directory / 'catalog.db'}",
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     )
-    argv = [sys.executable, "-m", "lakehouse_assets_tests.spark_target_run", *[json.dumps(run) for run in RUNS]]
+    argv = [sys.executable, "-m", "lakehouse_assets_tests.spark.target_run", *[json.dumps(run) for run in RUNS]]
     process = subprocess.Popen(argv, cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, err = process.communicate(timeout=SUBPROCESS_TIMEOUT_SECONDS)

@@ -19,7 +19,7 @@ from lakehouse_assets.sample_data.events import (
     write_events,
     write_landing_objects,
 )
-from lakehouse_assets_tests.reference_events import compute_reference
+from lakehouse_assets_tests.events.reference import compute_reference
 
 START = datetime(2026, 11, 23, 0, tzinfo=timezone.utc)
 HOURS = 3

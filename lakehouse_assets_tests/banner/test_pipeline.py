@@ -16,8 +16,8 @@ from lakehouse_assets.banner.tables import SOURCE, SOURCE_TABLES, STATS_DAILY
 from lakehouse_assets.resources import LakehouseResource, SparkResource
 from lakehouse_assets.resources.databases import DatabaseResource
 from lakehouse_assets.sample_data.banner import write_banner_db
-from lakehouse_assets_tests.banner_fixtures import DB_KINDS, database_url
-from lakehouse_assets_tests.conftest import TEST_SPARK_CONFIG
+from lakehouse_assets_tests.support import DB_KINDS, database_url
+from lakehouse_assets_tests.support import TEST_SPARK_CONFIG
 
 pytestmark = pytest.mark.spark
 
@@ -224,7 +224,7 @@ def _load_job():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "spark" / "jobs" / "banner_stats.py"
+    path = Path(__file__).resolve().parents[2] / "spark" / "jobs" / "banner_stats.py"
     spec = importlib.util.spec_from_file_location("banner_stats_job", path)
     job = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(job)

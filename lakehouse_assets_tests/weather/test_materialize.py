@@ -15,6 +15,7 @@ from dagster import (
     materialize,
 )
 
+from lakehouse_assets.assets_common import hour_key
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage
 from lakehouse_assets.resources.kma import DEFAULT_STATIONS, KST, KmaResource
@@ -24,16 +25,12 @@ from lakehouse_assets.weather.checks import weather_checks
 from lakehouse_assets.weather.landing import manifest_key
 from lakehouse_assets.weather.schedules import complete_partitions, weather_hourly_schedule, weather_job
 from lakehouse_assets.weather.tables import OBSERVATIONS
-from lakehouse_assets_tests.kma_replay import KEY_ERROR_XML, NODATA_BODY, KmaReplayServer, Reply, xml_reply
+from lakehouse_assets_tests.weather.kma_replay import KEY_ERROR_XML, NODATA_BODY, KmaReplayServer, Reply, xml_reply
 
 UTC = timezone.utc
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 HOURS = [DAY + timedelta(hours=h) for h in range(24)]
 KEY = "Real+Looking/Key==LEAKCANARY"
-
-
-def key(hour: datetime) -> str:
-    return hour.strftime("%Y-%m-%d-%H:%M")
 
 
 def resources(tmp, kma: KmaResource) -> dict:
@@ -65,7 +62,7 @@ def sample_day(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("weather_day")
     res = resources(tmp, KmaResource())  # no key: the offline sample source
     instance = DagsterInstance.ephemeral()
-    results = [run(res, key(hour), instance) for hour in HOURS]
+    results = [run(res, hour_key(hour), instance) for hour in HOURS]
     return res, instance, results
 
 
@@ -100,13 +97,13 @@ def test_sample_runs_are_labelled_and_carry_catalog_metadata(sample_day):
 
 def test_rerunning_an_hour_replaces_it(sample_day):
     res, instance, _ = sample_day
-    run(res, key(HOURS[3]), instance)
+    run(res, hour_key(HOURS[3]), instance)
     assert res["lakehouse"].lakehouse.row_count(OBSERVATIONS, Window.day(DAY.date())) == 8 * 24
 
 
 def test_schedule_requests_newest_missing_hours_and_retries_incomplete_ones(sample_day):
     _, _, results = sample_day
-    hours = [key(h) for h in HOURS]
+    hours = [hour_key(h) for h in HOURS]
     with instance_for_test() as instance:  # a schedule context needs a persistent instance
         # The day's materializations as the assets reported them (replayed: re-running 24 hours
         # on a SQLite instance would triple the test's time).
@@ -115,13 +112,13 @@ def test_schedule_requests_newest_missing_hours_and_retries_incomplete_ones(samp
             instance.report_runless_asset_event(AssetMaterialization(OBSERVATIONS_KEY, partition=hour, metadata={"stations_missing": missing}))
         assert complete_partitions(instance, hours) == set(hours)
         # An hour whose last materialization lacked a station is not complete any more.
-        instance.report_runless_asset_event(AssetMaterialization(OBSERVATIONS_KEY, partition=key(HOURS[7]), metadata={"stations_missing": 2}))
-        assert complete_partitions(instance, hours) == set(hours) - {key(HOURS[7])}
+        instance.report_runless_asset_event(AssetMaterialization(OBSERVATIONS_KEY, partition=hour_key(HOURS[7]), metadata={"stations_missing": 2}))
+        assert complete_partitions(instance, hours) == set(hours) - {hour_key(HOURS[7])}
 
         # 2026-11-21 08:20 KST: the service serves up to 2026-11-20 23:00 KST = 2026-11-20 14:00 UTC.
         tick = datetime(2026, 11, 21, 8, 20, tzinfo=KST)
         requests = weather_hourly_schedule(build_schedule_context(instance=instance, scheduled_execution_time=tick))
-    assert [r.partition_key for r in requests] == [key(HOURS[7]), *[key(DAY - timedelta(hours=h)) for h in range(1, 8)]]
+    assert [r.partition_key for r in requests] == [hour_key(HOURS[7]), *[hour_key(DAY - timedelta(hours=h)) for h in range(1, 8)]]
     assert {r.run_key for r in requests} == {f"weather:{r.partition_key}:2026-11-21T06KST" for r in requests}
     assert weather_hourly_schedule.cron_schedule == "20 * * * *"
     assert weather_hourly_schedule.execution_timezone == "Asia/Seoul"
@@ -129,7 +126,7 @@ def test_schedule_requests_newest_missing_hours_and_retries_incomplete_ones(samp
 
 
 def test_stations_are_configurable(tmp_path):
-    result = run(resources(tmp_path, KmaResource(stations=[184, 108])), key(HOURS[0]), DagsterInstance.ephemeral())
+    result = run(resources(tmp_path, KmaResource(stations=[184, 108])), hour_key(HOURS[0]), DagsterInstance.ephemeral())
     assert materialization(result, OBSERVATIONS_KEY)["stations"].text == "108 서울, 184 제주"
     complete = checks_of(result)["stations_complete"]
     assert complete.passed and complete.metadata["expected_rows"].value == 2
@@ -164,7 +161,7 @@ def test_a_real_key_run_flags_out_of_range_rows_and_keeps_the_key_secret(tmp_pat
     instance = DagsterInstance.ephemeral()
     with KmaReplayServer(default=stand_in) as server:
         kma = KmaResource(base_url=server.base_url, service_key=EnvVar("WEATHER_TEST_KMA_KEY"))
-        result = run(resources(tmp_path, kma), key(HOURS[5]), instance)
+        result = run(resources(tmp_path, kma), hour_key(HOURS[5]), instance)
     assert len(server.requests) == 8 and all(q["serviceKey"] == KEY for q in server.requests)
     landing = LocalLandingStorage(root=str(tmp_path / "landing"))
     for station in (108, 184):  # stored exactly as received, code 03 included
@@ -197,7 +194,7 @@ def test_a_refused_key_fails_the_run_at_once_without_writing(tmp_path, monkeypat
     res = None
     with KmaReplayServer(default=lambda q: xml_reply(KEY_ERROR_XML)) as server:
         res = resources(tmp_path, KmaResource(base_url=server.base_url, service_key=EnvVar("WEATHER_TEST_KMA_KEY")))
-        result = run(res, key(HOURS[5]), instance, raise_on_error=False)
+        result = run(res, hour_key(HOURS[5]), instance, raise_on_error=False)
     assert not result.success
     assert len(server.requests) == 1  # no retry: neither in the client nor by the retry policy
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
@@ -221,7 +218,7 @@ def test_weather_definitions_load_merged_with_the_others():
         assert node.description and node.group_name == "weather" and node.kinds
     assert graph.get(OBSERVATIONS_KEY).freshness_policy is not None
     checks = {c.name for c in graph.asset_check_keys if c.asset_key == OBSERVATIONS_KEY}
-    assert checks == {"stations_complete", "physical_ranges", "null_share", "no_duplicates"}
+    assert checks == {"stations_complete", "physical_ranges", "null_share", "no_duplicates", "recent_hours_complete"}
     assert merged.resolve_schedule_def("weather_hourly_schedule").execution_timezone == "Asia/Seoul"
     job_nodes = set(merged.resolve_job_def("weather_observations_job").graph.node_dict)
     assert {"weather__observations_raw", "weather__observations", "weather__observations_physical_ranges"} <= job_nodes

@@ -14,7 +14,7 @@ from lakehouse_assets.banner.extract import SourceSchemaMismatch, reflect_source
 from lakehouse_assets.banner.tables import SOURCE, SOURCE_TABLES, InvalidIdentifier, SourceColumn, SourceTable, check_identifier, source_metadata
 from lakehouse_assets.resources.databases import DatabaseResource, masked_url
 from lakehouse_assets.sample_data import banner as sample
-from lakehouse_assets_tests.banner_fixtures import DB_KINDS, database_url
+from lakehouse_assets_tests.support import DB_KINDS, database_url
 
 DAY = date(2026, 11, 20)
 

@@ -5,12 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 from dagster import AssetKey, DagsterInstance, Definitions, evaluate_automation_conditions
 
+from lakehouse_assets.assets_common import hour_key
 from lakehouse_assets.events.assets import events_assets
 from lakehouse_assets.events.checks import events_checks
-
-
-def hour_key(hour: datetime) -> str:
-    return hour.strftime("%Y-%m-%d-%H:%M")
 
 
 def requested(result, key):

@@ -14,7 +14,7 @@ from lakehouse_assets.media.sensors import images_landing_sensor
 from lakehouse_assets.media.tables import IMAGE_METADATA
 from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage
 from lakehouse_assets.sample_data.images import _gif, _jpeg, _png, _webp, image_objects, write_images
-from lakehouse_assets_tests.landing_fixtures import landing_storage
+from lakehouse_assets_tests.support import landing_storage
 
 # The object stores stamp objects with the real time, so the sensor's clock starts at it.
 NOW = datetime.now(timezone.utc)

@@ -11,8 +11,8 @@ from lakehouse_assets.events import sensors
 from lakehouse_assets.events.arrivals import plan_event_runs
 from lakehouse_assets.events.sensors import events_landing_sensor
 from lakehouse_assets.landing_watch import WatchCursor
-from lakehouse_assets.partitions import hourly_partitions
-from lakehouse_assets_tests.landing_fixtures import landing_storage
+from lakehouse_assets.assets_common import hourly_partitions
+from lakehouse_assets_tests.support import landing_storage
 
 NOW = datetime(2026, 11, 20, 10, 20, tzinfo=timezone.utc)
 

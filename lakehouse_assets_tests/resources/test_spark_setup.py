@@ -10,7 +10,7 @@ import pytest
 
 from lakehouse_assets.resources.spark import JavaMissing, SparkResource, ensure_java, spark_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_missing_java_is_one_clear_line(monkeypatch, tmp_path):
