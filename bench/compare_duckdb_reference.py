@@ -6,7 +6,7 @@
 
 Generates landing objects with `lakehouse_assets.sample_data.events.generate_event_objects`,
 writes them to a temporary landing zone, computes every table with
-`lakehouse_assets_tests/reference_events.compute_reference`, feeds the reference's own Bronze rows
+`lakehouse_assets_tests.events.reference.compute_reference`, feeds the reference's own Bronze rows
 to `bench.duckdb_events.run_duckdb` (so both read identical input) and prints, per table, whether
 the two agree. Rows are matched by the table's key; doubles compare with a relative tolerance of
 1e-9 (summation order differs), everything else exactly. Exit code 1 on any mismatch.

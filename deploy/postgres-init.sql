@@ -1,2 +1,0 @@
--- The Iceberg SQL catalog lives in its own database next to Dagster's.
-CREATE DATABASE iceberg;
