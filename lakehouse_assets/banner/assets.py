@@ -2,12 +2,11 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from lakehouse_assets.metadata import table_metadata
+from lakehouse_assets.assets_common import IO_RETRY, kst_daily_partitions, partition_day, partition_window, table_key, table_metadata
 from lakehouse_assets.resources import LakehouseResource, SparkResource
 from lakehouse_assets.resources.databases import DatabaseResource
 
-from .calendar import day_window, kst_daily_partitions, stat_day
-from .snapshots import GROUP, IO_RETRY, SOURCE_DATABASE, snapshot_assets, table_key
+from .snapshots import GROUP, SOURCE_DATABASE, snapshot_assets
 from .stats import INPUTS
 from .tables import EXPORT_TABLE_NAME, SOURCE, STATS_DAILY
 
@@ -29,7 +28,7 @@ def stats_daily(context: AssetExecutionContext, spark: SparkResource, lakehouse:
     """Impressions, unique viewers, clicks, CTR, attributed orders and revenue, CVR, spend and ROAS per banner."""
     from .stats import write_stats_day
 
-    day = stat_day(context.partition_key)
+    day = partition_day(context)
     lh = lakehouse.lakehouse
     report = write_stats_day(spark.spark_session, lh, day)
     if not any(report.input_rows[name] for name in FACT_INPUTS):
@@ -40,7 +39,7 @@ def stats_daily(context: AssetExecutionContext, spark: SparkResource, lakehouse:
     elif not report.input_rows["banner"]:
         context.log.warning(f"the banner snapshot of {day} is empty: campaign_id, advertiser_id and tab_id will be NULL")
     context.log.info(f"{STATS_DAILY.identifier} [{day}]: {report.rows} banners from {report.input_rows}")
-    preview = lh.read_arrow(STATS_DAILY, [day_window(day)]).sort_by("banner_id").slice(0, 10).to_pylist()
+    preview = lh.read_arrow(STATS_DAILY, [partition_window(context, STATS_DAILY)]).sort_by("banner_id").slice(0, 10).to_pylist()
     return MaterializeResult(
         metadata=table_metadata(
             STATS_DAILY,
@@ -66,9 +65,9 @@ def stats_export(context: AssetExecutionContext, lakehouse: LakehouseResource, b
     """Replace the day in `banner_stats_daily`: DELETE + INSERT in one transaction, so a re-run never duplicates."""
     from .export import replace_day
 
-    day = stat_day(context.partition_key)
+    day = partition_day(context)
     lh = lakehouse.lakehouse
-    rows = lh.read_arrow(STATS_DAILY, [day_window(day)]).sort_by("banner_id").to_pylist()
+    rows = lh.read_arrow(STATS_DAILY, [partition_window(context, STATS_DAILY)]).sort_by("banner_id").to_pylist()
     deleted, inserted = replace_day(banner_export_db.engine(), day, rows)
     if not rows:
         context.log.warning(f"{STATS_DAILY.identifier} has no rows for {day} (not materialized yet, or no activity): {EXPORT_TABLE_NAME} now holds none for it")

@@ -3,20 +3,14 @@ the old "SELECT 1" health check, shown in the UI on the database assets."""
 
 from typing import Any, Callable
 
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetKey,
-    asset_check,
-)
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity
 
+from lakehouse_assets.assets_common import kst_daily_partitions, partition_day, partition_window, table_check
 from lakehouse_assets.resources import LakehouseResource
 from lakehouse_assets.resources.databases import DatabaseResource
 
-from .assets import STATS_DAILY_KEY, STATS_EXPORT_KEY
-from .calendar import day_window, kst_daily_partitions, stat_day
-from .snapshots import SOURCE_DATABASE, table_key
+from .assets import STATS_EXPORT_KEY
+from .snapshots import SOURCE_DATABASE
 from .tables import SOURCE, SOURCE_TABLES, STATS_DAILY, SourceTable
 
 COUNT_COLUMNS = ("impressions", "unique_viewers", "clicks", "orders")
@@ -105,36 +99,43 @@ def export_result(lake_rows: list[dict], exported_rows: list[dict]) -> AssetChec
 # -- Dagster checks -----------------------------------------------------------------------------
 
 
-@asset_check(asset=SOURCE_DATABASE.key, name="database_reachable", description="SELECT 1 against the ads database (BANNER_DB_URL).")
+@table_check(SOURCE_DATABASE.key, "database_reachable", "SELECT 1 against the ads database (BANNER_DB_URL).")
 def source_database_reachable(banner_db: DatabaseResource) -> AssetCheckResult:
     return reachable_result(*banner_db.check())
 
 
-@asset_check(asset=STATS_EXPORT_KEY, name="database_reachable", description="SELECT 1 against the export database (BANNER_EXPORT_DB_URL).")
+@table_check(STATS_EXPORT_KEY, "database_reachable", "SELECT 1 against the export database (BANNER_EXPORT_DB_URL).")
 def export_database_reachable(banner_export_db: DatabaseResource) -> AssetCheckResult:
     return reachable_result(*banner_export_db.check())
-
-
-def _partitioned_check(asset_key: AssetKey, name: str, description: str, blocking: bool = False):
-    return asset_check(asset=asset_key, name=name, description=description, partitions_def=kst_daily_partitions, blocking=blocking)
 
 
 def _source_count_check(source: SourceTable) -> Callable:
     spec = source.snapshot
 
-    @_partitioned_check(table_key(spec), "row_count_matches_source", f"Rows of the partition = rows of `{source.name}` for the day, counted in the source now.")
+    @table_check(
+        spec,
+        "row_count_matches_source",
+        f"Rows of the partition = rows of `{source.name}` for the day, counted in the source now.",
+        partitions_def=kst_daily_partitions,
+    )
     def check(context: AssetCheckExecutionContext, banner_db: DatabaseResource, lakehouse: LakehouseResource) -> AssetCheckResult:
         from .extract import source_row_count
 
-        day = stat_day(context.partition_key)
-        return source_count_result(source.kind, source_row_count(banner_db.engine(), source, day), lakehouse.lakehouse.row_count(spec, day_window(day)))
+        source_rows = source_row_count(banner_db.engine(), source, partition_day(context))
+        return source_count_result(source.kind, source_rows, lakehouse.lakehouse.row_count(spec, partition_window(context, spec)))
 
     return check
 
 
-@_partitioned_check(STATS_DAILY_KEY, "totals_match_snapshots", "Sums of impressions, clicks, orders, revenue and spend equal the day's snapshot rows with a banner.", blocking=True)
+@table_check(
+    STATS_DAILY,
+    "totals_match_snapshots",
+    "Sums of impressions, clicks, orders, revenue and spend equal the day's snapshot rows with a banner.",
+    partitions_def=kst_daily_partitions,
+    blocking=True,
+)
 def stats_totals_match_snapshots(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    lh, window = lakehouse.lakehouse, day_window(stat_day(context.partition_key))
+    lh, window = lakehouse.lakehouse, partition_window(context, STATS_DAILY)
 
     def read(name: str, columns: tuple[str, ...]) -> Any:
         return lh.read_arrow(SOURCE[name].snapshot, [window], columns)
@@ -148,17 +149,23 @@ def stats_totals_match_snapshots(context: AssetCheckExecutionContext, lakehouse:
     )
 
 
-@_partitioned_check(STATS_DAILY_KEY, "rows_valid", "One row per banner; counts and sums never NULL or negative; ratios NULL exactly when the denominator is 0.", blocking=True)
+@table_check(
+    STATS_DAILY,
+    "rows_valid",
+    "One row per banner; counts and sums never NULL or negative; ratios NULL exactly when the denominator is 0.",
+    partitions_def=kst_daily_partitions,
+    blocking=True,
+)
 def stats_rows_valid(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    return rows_valid_result(lakehouse.lakehouse.read_arrow(STATS_DAILY, [day_window(stat_day(context.partition_key))]))
+    return rows_valid_result(lakehouse.lakehouse.read_arrow(STATS_DAILY, [partition_window(context, STATS_DAILY)]))
 
 
-@_partitioned_check(STATS_EXPORT_KEY, "matches_lakehouse", "The export database holds exactly the day's banner/stats_daily rows.")
+@table_check(STATS_EXPORT_KEY, "matches_lakehouse", "The export database holds exactly the day's banner/stats_daily rows.", partitions_def=kst_daily_partitions)
 def export_matches_lakehouse(context: AssetCheckExecutionContext, lakehouse: LakehouseResource, banner_export_db: DatabaseResource) -> AssetCheckResult:
     from .export import read_day
 
-    day = stat_day(context.partition_key)
-    return export_result(lakehouse.lakehouse.read_arrow(STATS_DAILY, [day_window(day)]).to_pylist(), read_day(banner_export_db.engine(), day))
+    lake_rows = lakehouse.lakehouse.read_arrow(STATS_DAILY, [partition_window(context, STATS_DAILY)]).to_pylist()
+    return export_result(lake_rows, read_day(banner_export_db.engine(), partition_day(context)))
 
 
 banner_checks = [

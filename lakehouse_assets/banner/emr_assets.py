@@ -14,14 +14,18 @@ The code location uses it only when `BANNER_EMR_CONFIG` names a JSON file like t
 
 The cluster needs Python with the project's dependencies (a bootstrap action or `setup_commands`).
 
-Why not `dagster_aws.pipes.PipesEMRClient` (0.29.27, source read): it always creates a cluster; it
-waits for the cluster to terminate and then compares the state string with enum members (never
-equal), so a failure shows only when the cluster ends TERMINATED_WITH_ERRORS and its waiter raises;
-a failed step with ActionOnFailure=CONTINUE passes; it
-terminates the cluster only on Dagster's interrupt, not on other errors or a waiter timeout; and
-its configuration merge drops its own Pipes variables when the job flow already has a
-spark-defaults or spark-env classification. `emr.run_steps` keeps the lifecycle rules; this module
-adds Pipes (`open_pipes_session`, S3 messages, the context in the driver's environment) and the asset.
+Why not `dagster_aws.pipes.PipesEMRClient` (dagster-aws 0.29.27, read in its source):
+- it always creates a cluster and waits for it to terminate (botocore's `cluster_terminated`
+  waiter, which gives up after 30 minutes);
+- a failure shows only as a cluster ending TERMINATED_WITH_ERRORS: its own state check compares
+  the state string with enum members (never equal), and a failed step with
+  ActionOnFailure=CONTINUE passes;
+- it terminates the cluster only on Dagster's interrupt, not on another error or a waiter that
+  gave up;
+- merging its Pipes variables into a job flow that already has a spark-defaults or spark-env
+  classification drops them.
+`emr.run_steps` keeps the lifecycle rules instead; this module adds Pipes (`open_pipes_session`,
+S3 messages, the context in the driver's environment) and the asset.
 """
 
 import json
@@ -42,11 +46,10 @@ from dagster import (
 )
 from pydantic import Field
 
-from lakehouse_assets.metadata import table_metadata
+from lakehouse_assets.assets_common import kst_daily_partitions, partition_day, partition_window, table_metadata
 from lakehouse_assets.resources import LakehouseResource
 
 from .assets import STATS_DAILY_KEY, stats_daily
-from .calendar import day_window, kst_daily_partitions, stat_day
 from .emr import EmrRun, EmrStepFailed, EmrTarget, EmrTimedOut, command_step, run_steps, spark_submit_step
 from .snapshots import GROUP
 from .tables import STATS_DAILY
@@ -158,7 +161,7 @@ def stats_daily_on_emr(context: AssetExecutionContext, banner_emr: BannerEmrReso
     from dagster import PipesEnvContextInjector, open_pipes_session
     from dagster_aws.pipes import PipesS3MessageReader
 
-    day = stat_day(context.partition_key)
+    day = partition_day(context)
     reader = PipesS3MessageReader(bucket=banner_emr.pipes_bucket, client=banner_emr.s3_client(), interval=banner_emr.pipes_poll_seconds)
     with open_pipes_session(context=context, message_reader=reader, context_injector=PipesEnvContextInjector()) as session:
         try:
@@ -185,7 +188,7 @@ def stats_daily_on_emr(context: AssetExecutionContext, banner_emr: BannerEmrReso
             allow_retries=False,
         )
     lh = lakehouse.lakehouse
-    window = day_window(day)
+    window = partition_window(context, STATS_DAILY)
     rows = lh.row_count(STATS_DAILY, window)
     job_metadata = dict(reported[-1].metadata or {})
     job_rows = job_metadata.pop("dagster/row_count", None)
@@ -196,9 +199,6 @@ def stats_daily_on_emr(context: AssetExecutionContext, banner_emr: BannerEmrReso
     preview = lh.read_arrow(STATS_DAILY, [window]).sort_by("banner_id").slice(0, 10).to_pylist()
     table = table_metadata(STATS_DAILY, rows, lh.table_location(STATS_DAILY), preview=preview, job_rows=job_rows if job_rows is not None else "not reported", **_emr_metadata(run))
     return MaterializeResult(metadata={**job_metadata, **table})
-
-
-emr_assets = [stats_daily_on_emr]
 
 
 def with_stats_on_emr(assets: Sequence[Any]) -> list[Any]:

@@ -80,7 +80,7 @@ def _checked_row(row: dict[str, Any], day: date) -> dict[str, Any]:
 
 
 def read_day(engine: Any, day: date) -> list[dict[str, Any]]:
-    """The exported rows of a day, by banner (checks and tests)."""
+    """The exported rows of a day, by banner (the `matches_lakehouse` check reads them)."""
     import sqlalchemy as sa
 
     table = export_table()

@@ -8,21 +8,16 @@ chunk, never the whole table; the file then replaces the partition in one Iceber
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Iterator
 
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse, conform_arrow
 from lakehouse_assets.lakehouse.schemas import arrow_schema
+from lakehouse_assets.lakehouse.staging import replace_partition_streaming
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
 
-from .calendar import KST, day_window, next_day
-from .tables import SNAPSHOT_DATE, SourceTable, check_identifier
-
-log = logging.getLogger(__name__)
+from .tables import SNAPSHOT_DATE, SOURCE_TIMEZONE, SourceTable, check_identifier
 
 DEFAULT_CHUNK_ROWS = 50_000
 
@@ -65,7 +60,7 @@ def snapshot_query(table: Any, source: SourceTable, day: date) -> Any:
         # Bound as 'YYYY-MM-DD' strings: MariaDB converts them to the column's DATE/DATETIME, and in
         # SQLite (text storage) they order before any time of that day whatever its text format.
         lo = sa.bindparam("day_start", day.isoformat(), type_=sa.String())
-        hi = sa.bindparam("day_end", next_day(day).isoformat(), type_=sa.String())
+        hi = sa.bindparam("day_end", (day + timedelta(days=1)).isoformat(), type_=sa.String())
         stmt = stmt.where(when >= lo, when < hi)
     return stmt
 
@@ -85,7 +80,7 @@ def rows_to_arrow(source: SourceTable, spec: TableSpec, rows: list[Any], day: da
         elif kind == "timestamp":
             # DATETIMEs are KST wall-clock times: place them in Seoul, store the UTC instant.
             local = pa.array(values, pa.timestamp("us"))
-            arrays.append(pc.assume_timezone(local, KST).cast(pa.timestamp("us", tz="UTC")))
+            arrays.append(pc.assume_timezone(local, SOURCE_TIMEZONE).cast(pa.timestamp("us", tz="UTC")))
         else:
             arrays.append(pa.array(values, target.field(column.name).type))
     arrays.append(pa.array([day] * len(rows), pa.date32()))
@@ -107,7 +102,7 @@ def write_snapshot(engine: Any, lakehouse: IcebergLakehouse, source: SourceTable
     table = reflect_source(engine, source)
     if table is None:
         report.source_missing = True
-        lakehouse.replace_partition_with_files(spec, day_window(day), [])
+        lakehouse.replace_partition_with_files(spec, Window.day(day), [])
         return report
     stmt = snapshot_query(table, source, day)
     report.query = str(stmt.compile(dialect=engine.dialect))
@@ -121,49 +116,8 @@ def write_snapshot(engine: Any, lakehouse: IcebergLakehouse, source: SourceTable
                 report.preview = batch.slice(0, 5).drop_columns([SNAPSHOT_DATE]).to_pylist()
             yield batch
 
-    replace_partition_streaming(lakehouse, spec, day_window(day), batches())
+    replace_partition_streaming(lakehouse, spec, Window.day(day), batches())
     return report
-
-
-def replace_partition_streaming(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, batches: Iterator[Any]) -> None:
-    """Write Arrow batches into one Parquet file (one row group each) and commit it as the partition.
-
-    Only one batch is in memory at a time. Nothing is committed unless every batch was written;
-    a failed attempt removes its file. No rows: the partition is replaced by nothing (emptied).
-    """
-    import pyarrow.parquet as pq
-
-    io = lakehouse.ensure_table(spec).io
-    path = f"{lakehouse.table_location(spec)}/data/{spec.partition_column}={window.label()}/{uuid.uuid4().hex}.parquet"
-    stream = writer = None
-    try:
-        for batch in batches:
-            if batch.num_rows == 0:
-                continue
-            if writer is None:
-                stream = io.new_output(path).create()
-                writer = pq.ParquetWriter(stream, arrow_schema(spec), compression="zstd")
-            writer.write_table(batch)
-        if writer is not None:
-            writer.close()
-            stream.close()
-        lakehouse.replace_partition_with_files(spec, window, [] if writer is None else [path])
-    except BaseException:
-        if stream is not None:
-            if writer is not None and writer.is_open:
-                with contextlib.suppress(Exception):
-                    writer.close()
-            if not stream.closed:
-                stream.close()
-            _delete_quietly(io, path)
-        raise
-
-
-def _delete_quietly(io: Any, path: str) -> None:
-    try:
-        io.delete(path)
-    except Exception as exc:  # an uncommitted file is harmless: no snapshot references it
-        log.warning("could not delete uncommitted file %s: %s", path, exc)
 
 
 def source_row_count(engine: Any, source: SourceTable, day: date) -> int | None:

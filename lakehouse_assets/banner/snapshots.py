@@ -1,31 +1,16 @@
 """One factory builds the `banner/snapshot_<table>` asset of every source table spec."""
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetsDefinition,
-    AssetSpec,
-    Backoff,
-    Config,
-    MaterializeResult,
-    MetadataValue,
-    RetryPolicy,
-    asset,
-)
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from lakehouse_assets.lakehouse.tables import TableSpec
-from lakehouse_assets.metadata import table_metadata
+from lakehouse_assets.assets_common import IO_RETRY, kst_daily_partitions, partition_day, table_key, table_metadata
 from lakehouse_assets.resources import LakehouseResource
 from lakehouse_assets.resources.databases import DatabaseResource
 
-from .calendar import kst_daily_partitions, stat_day
 from .extract import DEFAULT_CHUNK_ROWS, write_snapshot
 from .tables import SOURCE_TABLES, SourceTable
 
 GROUP = "banner"
-# Database and catalog hiccups are worth retrying; a schema mismatch fails the same way each time.
-IO_RETRY = RetryPolicy(max_retries=3, delay=10, backoff=Backoff.EXPONENTIAL)
 
 SOURCE_DATABASE = AssetSpec(
     AssetKey(["banner", "ads_database"]),
@@ -34,10 +19,6 @@ SOURCE_DATABASE = AssetSpec(
     group_name=GROUP,
     kinds={"mariadb"},
 )
-
-
-def table_key(spec: TableSpec) -> AssetKey:
-    return AssetKey([spec.namespace, spec.name])
 
 
 class SnapshotConfig(Config):
@@ -62,7 +43,8 @@ def snapshot_asset(source: SourceTable) -> AssetsDefinition:
         metadata={"source_table": source.name, "source_kind": source.kind, "time_column": source.time_column or ""},
     )
     def _snapshot(context: AssetExecutionContext, config: SnapshotConfig, banner_db: DatabaseResource, lakehouse: LakehouseResource) -> MaterializeResult:
-        day = stat_day(context.partition_key)
+        """Copies the source rows of the partition's KST day into `banner.snapshot_<table>`, chunk by chunk."""
+        day = partition_day(context)
         lh = lakehouse.lakehouse
         report = write_snapshot(banner_db.engine(), lh, source, day, config.chunk_rows)
         if report.source_missing:

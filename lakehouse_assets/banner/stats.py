@@ -12,8 +12,8 @@ from typing import Any
 
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
 from lakehouse_assets.lakehouse.spark_io import read_table, write_partition
+from lakehouse_assets.lakehouse.tables import Window
 
-from .calendar import day_window
 from .tables import SOURCE, STATS_DAILY
 
 # The snapshots the transform reads, by source table name.
@@ -89,13 +89,13 @@ class StatsReport:
 
 def read_snapshots(spark: Any, lakehouse: IcebergLakehouse, day: date) -> dict[str, Any]:
     """The day's partition of each input snapshot (an empty frame when never materialized)."""
-    window = day_window(day)
+    window = Window.day(day)
     return {name: read_table(spark, lakehouse, SOURCE[name].snapshot, [window]) for name in INPUTS}
 
 
 def write_stats_day(spark: Any, lakehouse: IcebergLakehouse, day: date) -> StatsReport:
     """Compute the day's statistics from the snapshots and replace `banner.stats_daily` partition `day`."""
-    window = day_window(day)
+    window = Window.day(day)
     # Row counts from Iceberg file metadata: no Spark job, and they tell an empty input apart.
     input_rows = {name: lakehouse.row_count(SOURCE[name].snapshot, window) for name in INPUTS}
     frames = read_snapshots(spark, lakehouse, day)

@@ -1,4 +1,4 @@
-"""The banner tables, declared once (contract: shared/contracts/banner.md).
+"""The banner tables, declared once (contract: docs/contracts/banner.md).
 
 `SOURCE_TABLES` transcribes the ads database's tables (SQL types as in the contract). From each one
 follow its SQLAlchemy table (the sample database's schema), its lakehouse snapshot `TableSpec`
@@ -16,6 +16,8 @@ from lakehouse_assets.lakehouse.tables import Column, ColumnType, TableSpec
 
 NAMESPACE = "banner"
 SNAPSHOT_DATE = "snapshot_date"
+# The ads database's DATETIMEs are wall-clock times in Korea (an Arrow time zone name: no Dagster here).
+SOURCE_TIMEZONE = "Asia/Seoul"
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 Kind = Literal["dimension", "fact"]

@@ -6,17 +6,12 @@ replaced partitions stay on storage until snapshots expire, and a listing would 
 
 from __future__ import annotations
 
-import logging
-import shutil
-import uuid
 from typing import Any, Iterable
-from urllib.parse import urlparse
 
 from .catalog import IcebergLakehouse, SchemaMismatch
 from .schemas import spark_schema, spark_type
+from .staging import discard_uncommitted, staging_path
 from .tables import TableSpec, Window
-
-log = logging.getLogger(__name__)
 
 
 def conform_spark(spec: TableSpec, df: Any) -> Any:
@@ -47,7 +42,7 @@ def write_partition(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window
 
     lakehouse.ensure_table(spec)
     df = conform_spark(spec, df)
-    staging = f"{lakehouse.table_location(spec)}/data/{spec.partition_column}={window.label()}/{uuid.uuid4().hex}"
+    staging = staging_path(lakehouse, spec, window)
     spark = df.sparkSession
     # Iceberg wants INT64 microsecond timestamps; Spark's default is the legacy INT96.
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
@@ -64,31 +59,18 @@ def write_partition(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window
     ).first()
     rows, outside = stats["rows"], stats["outside"]
     if outside:
-        _discard(lakehouse, staging, files)
+        discard_uncommitted(lakehouse, files, staging)
         raise ValueError(f"{spec.identifier}: {outside} rows fall outside partition {window.label()}")
     try:
         lakehouse.replace_partition_with_files(spec, window, files)
     except Exception:
-        _discard(lakehouse, staging, files)
+        discard_uncommitted(lakehouse, files, staging)
         raise
     return rows
 
 
 def _spark_bound(spec: TableSpec, value: Any) -> Any:
     return value.date() if spec.column(spec.partition_column).type == "date" else value
-
-
-def _discard(lakehouse: IcebergLakehouse, staging: str, files: list[str]) -> None:
-    parsed = urlparse(staging)
-    if parsed.scheme == "file":
-        shutil.rmtree(parsed.path, ignore_errors=True)
-        return
-    table_io = lakehouse.catalog._load_file_io(location=staging)  # noqa: SLF001 - pyiceberg has no public accessor
-    for path in files:
-        try:
-            table_io.delete(path)
-        except Exception as exc:  # a leftover staged file is harmless: no snapshot references it
-            log.warning("could not delete staged file %s: %s", path, exc)
 
 
 def read_table(spark: Any, lakehouse: IcebergLakehouse, spec: TableSpec, windows: Iterable[Window] | None = None) -> Any:

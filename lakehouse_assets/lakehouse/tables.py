@@ -75,6 +75,8 @@ class Window:
 
     @classmethod
     def day(cls, day: date) -> "Window":
+        """The UTC day `day`; of a table partitioned by a DATE column, exactly the partition `day`
+        (only the dates of the bounds count there)."""
         start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
         return cls(start, start + timedelta(days=1))
 

@@ -10,9 +10,9 @@ from dagster import AssetSelection, DagsterInstance, Failure, materialize
 
 from lakehouse_assets.banner import export as export_module
 from lakehouse_assets.banner.assets import banner_assets
-from lakehouse_assets.banner.calendar import day_window
 from lakehouse_assets.banner.checks import banner_checks
 from lakehouse_assets.banner.tables import SOURCE, SOURCE_TABLES, STATS_DAILY
+from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LakehouseResource, SparkResource
 from lakehouse_assets.resources.databases import DatabaseResource
 from lakehouse_assets.sample_data.banner import write_banner_db
@@ -142,14 +142,14 @@ def test_exported_numbers_equal_independent_sql(world):
 
 
 def test_lakehouse_stats_equal_export(world):
-    lake = world.lh.read_arrow(STATS_DAILY, [day_window(DAY)]).sort_by("banner_id").to_pylist()
+    lake = world.lh.read_arrow(STATS_DAILY, [Window.day(DAY)]).sort_by("banner_id").to_pylist()
     assert_same_stats(lake, world.first_rows)
     assert {r["stat_date"] for r in lake} == {DAY}
 
 
 def test_fact_snapshot_holds_exactly_the_kst_day(world):
     spec = SOURCE["banner_impression"].snapshot
-    rows = world.lh.read_arrow(spec, [day_window(DAY)], ["shown_at", "snapshot_date"]).to_pylist()
+    rows = world.lh.read_arrow(spec, [Window.day(DAY)], ["shown_at", "snapshot_date"]).to_pylist()
     kst_midnight_utc = datetime(DAY.year, DAY.month, DAY.day, tzinfo=timezone.utc) - timedelta(hours=9)
     times = [r["shown_at"] for r in rows]
     assert min(times) == kst_midnight_utc  # the sample's 00:00:00 KST impression
@@ -167,7 +167,7 @@ def test_dimension_snapshots_are_whole_tables(world):
         for source in SOURCE_TABLES:
             if source.kind == "dimension":
                 count = conn.execute(sa.select(sa.func.count()).select_from(sa.table(source.name))).scalar_one()
-                assert world.lh.row_count(source.snapshot, day_window(DAY)) == count > 0, source.name
+                assert world.lh.row_count(source.snapshot, Window.day(DAY)) == count > 0, source.name
 
 
 def test_checks_pass(world):
@@ -178,11 +178,11 @@ def test_checks_pass(world):
 
 
 def test_rerun_leaves_identical_rows(world):
-    counts = {s.name: world.lh.row_count(s.snapshot, day_window(DAY)) for s in SOURCE_TABLES}
+    counts = {s.name: world.lh.row_count(s.snapshot, Window.day(DAY)) for s in SOURCE_TABLES}
     world.run()
     assert exported_rows(world.engine, DAY) == world.first_rows
-    assert {s.name: world.lh.row_count(s.snapshot, day_window(DAY)) for s in SOURCE_TABLES} == counts
-    assert world.lh.row_count(STATS_DAILY, day_window(DAY)) == len(world.first_rows)
+    assert {s.name: world.lh.row_count(s.snapshot, Window.day(DAY)) for s in SOURCE_TABLES} == counts
+    assert world.lh.row_count(STATS_DAILY, Window.day(DAY)) == len(world.first_rows)
 
 
 def test_failure_mid_export_leaves_previous_rows(world, monkeypatch):
@@ -210,8 +210,8 @@ def test_fresh_environment_gives_empty_partitions(kind, tmp_path, spark):
         result = world.run()
         assert result.success
         for source in SOURCE_TABLES:
-            assert world.lh.row_count(source.snapshot, day_window(DAY)) == 0
-        assert world.lh.row_count(STATS_DAILY, day_window(DAY)) == 0
+            assert world.lh.row_count(source.snapshot, Window.day(DAY)) == 0
+        assert world.lh.row_count(STATS_DAILY, Window.day(DAY)) == 0
         assert exported_rows(world.engine, DAY) == []  # the export table exists, empty for the day
         messages = "\n".join(world.log_messages(result))
         assert "source table `banner_impression` does not exist" in messages
@@ -220,39 +220,28 @@ def test_fresh_environment_gives_empty_partitions(kind, tmp_path, spark):
         world.db.engine().dispose()
 
 
-def _load_job():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "spark" / "jobs" / "banner_stats.py"
-    spec = importlib.util.spec_from_file_location("banner_stats_job", path)
-    job = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(job)
-    return job
-
-
-def test_spark_submit_entry_point_writes_the_same_partition(world, monkeypatch, capsys):
+def test_spark_submit_entry_point_writes_the_same_partition(world, monkeypatch, capsys, banner_stats_job):
     import json
 
-    before = world.lh.read_arrow(STATS_DAILY, [day_window(DAY)]).sort_by("banner_id").to_pylist()
+    before = world.lh.read_arrow(STATS_DAILY, [Window.day(DAY)]).sort_by("banner_id").to_pylist()
     world.lh.delete_rows(STATS_DAILY, __import__("pyiceberg.expressions", fromlist=["AlwaysTrue"]).AlwaysTrue())
     assert world.lh.row_count(STATS_DAILY) == 0
     monkeypatch.setenv("LAKEHOUSE_ROOT", world.lakehouse_resource.root_uri)
     monkeypatch.setenv("LAKEHOUSE_CATALOG_URI", world.lakehouse_resource.catalog_uri)
-    assert _load_job().main([KEY]) == 0
+    assert banner_stats_job.main([KEY]) == 0
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert printed["rows"] == len(before) and printed["input_rows"]["banner_impression"] > 0
-    assert world.lh.read_arrow(STATS_DAILY, [day_window(DAY)]).sort_by("banner_id").to_pylist() == before
+    assert world.lh.read_arrow(STATS_DAILY, [Window.day(DAY)]).sort_by("banner_id").to_pylist() == before
 
 
-def test_entry_point_reports_row_counts_through_pipes(world, monkeypatch):
+def test_entry_point_reports_row_counts_through_pipes(world, monkeypatch, banner_stats_job):
     """Launched by Dagster Pipes, the job takes the run's partition and reports its rows back."""
     from dagster import AssetExecutionContext, PipesTempFileContextInjector, PipesTempFileMessageReader, asset, open_pipes_session
     from dagster_pipes import PipesContext
 
-    from lakehouse_assets.banner.calendar import kst_daily_partitions
+    from lakehouse_assets.assets_common import kst_daily_partitions
 
-    job = _load_job()
+    job = banner_stats_job
     monkeypatch.setenv("LAKEHOUSE_ROOT", world.lakehouse_resource.root_uri)
     monkeypatch.setenv("LAKEHOUSE_CATALOG_URI", world.lakehouse_resource.catalog_uri)
     monkeypatch.setattr(PipesContext, "_instance", None)  # the Pipes context is a process-wide singleton

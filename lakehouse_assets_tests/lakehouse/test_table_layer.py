@@ -7,8 +7,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from lakehouse_assets.lakehouse.catalog import IcebergLakehouse, SchemaMismatch
+from lakehouse_assets.lakehouse.catalog import COMMIT_ATTEMPTS, COMMIT_WAIT_MAX_SECONDS, CommitFailed, IcebergLakehouse, SchemaMismatch
 from lakehouse_assets.lakehouse.spark_io import read_table, write_partition
+from lakehouse_assets.lakehouse.staging import discard_uncommitted
 from lakehouse_assets.lakehouse.tables import Column, TableSpec, Window
 
 SPEC = TableSpec(
@@ -89,6 +90,71 @@ def test_concurrent_partition_replacements_all_land(tmp_path):
         assert lakehouse.row_count(SPEC, Window.hour(H + timedelta(hours=i))) == 5 + i
 
 
+@pytest.fixture
+def failing_commits(monkeypatch):
+    """Make the next `n` catalog commits fail as a concurrent writer's would; returns a setter."""
+    from pyiceberg.exceptions import CommitFailedException
+    from pyiceberg.table import Transaction
+
+    real_commit = Transaction.commit_transaction
+    remaining = {"n": 0}
+
+    def commit(self):
+        if remaining["n"] > 0:
+            remaining["n"] -= 1
+            raise CommitFailedException("Requirement failed: branch main has changed")
+        return real_commit(self)
+
+    monkeypatch.setattr(Transaction, "commit_transaction", commit)
+    return lambda n: remaining.update(n=n)
+
+
+def test_a_conflicting_commit_is_retried_until_it_lands(tmp_path, failing_commits):
+    waits: list[float] = []
+    lakehouse = IcebergLakehouse(f"sqlite:///{tmp_path / 'catalog.db'}", (tmp_path / "root").as_uri(), commit_sleep=waits.append)
+    lakehouse.ensure_table(SPEC)
+    failing_commits(2)
+    lakehouse.replace_partition_with_arrow(SPEC, Window.hour(H), rows(H, 4))
+    assert lakehouse.row_count(SPEC) == 4
+    assert len(waits) == 2 and all(0 <= w <= COMMIT_WAIT_MAX_SECONDS for w in waits)
+
+
+def test_a_commit_that_keeps_conflicting_fails_with_a_clear_error(tmp_path, failing_commits):
+    waits: list[float] = []
+    lakehouse = IcebergLakehouse(f"sqlite:///{tmp_path / 'catalog.db'}", (tmp_path / "root").as_uri(), commit_sleep=waits.append)
+    lakehouse.ensure_table(SPEC)
+    failing_commits(COMMIT_ATTEMPTS)
+    with pytest.raises(CommitFailed, match=rf"could not commit test.hits \[2026-11-23T10\] <- 4 rows after {COMMIT_ATTEMPTS} attempts: .*branch main has changed"):
+        lakehouse.replace_partition_with_arrow(SPEC, Window.hour(H), rows(H, 4))
+    assert len(waits) == COMMIT_ATTEMPTS - 1
+    assert lakehouse.row_count(SPEC) == 0
+
+
+def test_upsert_replaces_rows_by_key_and_adds_the_rest(lakehouse):
+    lakehouse.replace_partition_with_arrow(SPEC, Window.hour(H), rows(H, 3, "/old"))
+    changed = pa.table({"at": [H + timedelta(minutes=1), H + timedelta(hours=1)], "page": ["/new", "/added"], "n": [1, 7]})
+    lakehouse.upsert_arrow(SPEC, changed, "n")
+    by_n = {r["n"]: r for r in lakehouse.read_arrow(SPEC).to_pylist()}
+    assert sorted(by_n) == [0, 1, 2, 7]
+    assert (by_n[1]["page"], by_n[1]["at"]) == ("/new", H + timedelta(minutes=1))  # moved to its new time, once
+    assert by_n[0]["page"] == by_n[2]["page"] == "/old" and by_n[7]["page"] == "/added"
+    lakehouse.upsert_arrow(SPEC, changed.slice(0, 0), "n")
+    assert lakehouse.row_count(SPEC) == 4
+
+
+def test_discarding_uncommitted_files_removes_them_and_a_local_staging_directory(lakehouse, tmp_path):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    written = [staging / "part-0.parquet", staging / "_SUCCESS"]
+    for path in written:
+        path.write_bytes(b"x")
+    loose = tmp_path / "loose.parquet"
+    loose.write_bytes(b"x")
+    discard_uncommitted(lakehouse, [written[0].as_uri()], staging.as_uri())
+    discard_uncommitted(lakehouse, [loose.as_uri(), (tmp_path / "never-written.parquet").as_uri()])
+    assert not staging.exists() and not loose.exists()
+
+
 def test_spark_write_and_snapshot_read(spark, lakehouse):
     df = spark.createDataFrame(rows(H, 6).to_pandas())
     assert write_partition(lakehouse, SPEC, Window.hour(H), df) == 6
@@ -98,6 +164,18 @@ def test_spark_write_and_snapshot_read(spark, lakehouse):
     assert len(on_disk) > len(lakehouse.data_files(SPEC))
     assert read_table(spark, lakehouse, SPEC).count() == 2
     assert read_table(spark, lakehouse, SPEC, [Window.hour(H + timedelta(hours=5))]).count() == 0
+
+
+def test_spark_write_removes_its_files_when_the_commit_fails(spark, lakehouse, monkeypatch):
+    df = spark.createDataFrame(rows(H, 3).to_pandas())
+
+    def commit_fails(*args):
+        raise CommitFailed("could not commit")
+
+    monkeypatch.setattr(lakehouse, "replace_partition_with_files", commit_fails)
+    with pytest.raises(CommitFailed):
+        write_partition(lakehouse, SPEC, Window.hour(H), df)
+    assert list(Path(lakehouse.table_location(SPEC).removeprefix("file://")).rglob("*.parquet")) == []
 
 
 def test_spark_write_refuses_rows_outside_the_partition(spark, lakehouse):
