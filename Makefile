@@ -8,7 +8,7 @@ SAMPLE_START ?= $(shell date -u -d '-6 hours' +%Y-%m-%dT%H)
 SAMPLE_HOURS ?= 6
 SAMPLE_EVENTS_PER_HOUR ?= 5000
 
-.PHONY: dev test install check-java sample sample-banner bench clean
+.PHONY: dev test install check-java sample sample-banner bench clean compose-up compose-down constraints
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,19 @@ test: check-java install
 
 bench: check-java install
 	$(BIN)/python bench/medallion.py
+
+# The deployed stack (deploy/README.md): settings and secrets in deploy/.env.
+COMPOSE ?= docker compose --env-file deploy/.env
+compose-up:
+	@test -f deploy/.env || { echo "error: copy deploy/env.example to deploy/.env and fill in the secrets (deploy/README.md)" >&2; exit 1; }
+	$(COMPOSE) up -d --build --wait
+
+compose-down:
+	$(COMPOSE) down
+
+# The versions the images install: the runtime dependencies of the tested environment.
+constraints: install
+	$(BIN)/python deploy/constraints.py
 
 clean:
 	rm -rf .lakehouse .dagster_home

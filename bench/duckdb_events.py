@@ -1,6 +1,6 @@
 """Events Silver + Gold in DuckDB SQL: the speed reference for the events benchmark.
 
-This is a benchmark helper, not product code. It implements `shared/contracts/events.md` with the
+This is a benchmark helper, not product code. It implements `docs/contracts/events.md` with the
 readings of `lakehouse_assets/events/CONTRACT_NOTES.md`, entirely in SQL on one in-memory DuckDB
 connection:
 

@@ -1,20 +1,22 @@
-"""Finding new landing objects cheaply: the shared engine behind the S3-arrival sensors.
+"""Finding new landing objects cheaply: the shared engine behind the landing sensors.
 
 A watch lists a few key ranges (`Listing`: a prefix and a `StartAfter` key) instead of the whole
 bucket, and remembers the (key, etag) pairs it has already handed out while those keys can still be
 listed again. An object is *new* when its key is not remembered or its etag changed (rewritten).
-The state is a small JSON cursor, so ticks survive daemon restarts. No Dagster import.
+The state is a small JSON cursor, so ticks survive daemon restarts; `run_key` names a run after
+the objects it was requested for. No Dagster import.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
-from lakehouse_assets.resources.storage import LandingStorage, StoredObject
+from lakehouse_assets.storage_interface import LandingStorage, StoredObject
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,9 @@ def scan(
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def run_key(kind: str, partition_key: str, objects: list[StoredObject]) -> str:
+    """Stable across restarts and re-evaluations: the same new objects give the same key."""
+    digest = hashlib.sha256("\n".join(f"{o.key}\t{o.etag}" for o in sorted(objects, key=lambda o: o.key)).encode()).hexdigest()[:16]
+    return f"{kind}:{partition_key}:{digest}"

@@ -15,6 +15,9 @@ from typing import Mapping
 from urllib.parse import urlparse
 
 DEFAULT_KMA_API_BASE_URL = "https://apis.data.go.kr/1360000"
+# The ASOS stations ingested unless the `kma` resource names others: 108 Seoul, 159 Busan,
+# 143 Daegu, 112 Incheon, 156 Gwangju, 133 Daejeon, 152 Ulsan, 184 Jeju.
+DEFAULT_KMA_STATIONS = (108, 159, 143, 112, 156, 133, 152, 184)
 PARTITIONS_LOOKBACK_DAYS = 90
 
 
@@ -63,6 +66,11 @@ class Settings:
     banner_emr_config: str | None  # a JSON file of BannerEmrResource fields; unset: stats run in-process
     dagster_home: str | None
     partitions_start: str  # first day of the time partitions (YYYY-MM-DD)
+    # Compute engine of Silver, Gold and banner statistics: duckdb (in-process) or spark.
+    lakehouse_engine: str = "duckdb"
+    duckdb_memory_limit: str | None = None  # e.g. "2GB"; unset: DuckDB's default (80% of RAM)
+    duckdb_threads: int | None = None  # unset: one per core
+    duckdb_temp_directory: str | None = None  # where DuckDB spills beyond the memory limit
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -97,6 +105,10 @@ class Settings:
             banner_emr_config=env.get("BANNER_EMR_CONFIG") or None,
             dagster_home=env.get("DAGSTER_HOME") or None,
             partitions_start=_iso_date(env.get("LAKEHOUSE_PARTITIONS_START")) or default_partitions_start(),
+            lakehouse_engine=_engine(env),
+            duckdb_memory_limit=env.get("DUCKDB_MEMORY_LIMIT") or None,
+            duckdb_threads=int(env["DUCKDB_THREADS"]) if env.get("DUCKDB_THREADS") else None,
+            duckdb_temp_directory=env.get("DUCKDB_TEMP_DIRECTORY") or None,
         )
 
     @property
@@ -116,6 +128,16 @@ def _iso_date(value: str | None) -> str | None:
         return date.fromisoformat(value).isoformat()
     except ValueError:
         raise ValueError(f"LAKEHOUSE_PARTITIONS_START must be a date such as 2026-01-01, got {value!r}") from None
+
+
+def _engine(env: Mapping[str, str]) -> str:
+    """LAKEHOUSE_ENGINE when set; else spark when a Spark master or Connect server is named; else duckdb."""
+    engine = (env.get("LAKEHOUSE_ENGINE") or "").strip().lower()
+    if not engine:
+        return "spark" if env.get("SPARK_MASTER") or env.get("SPARK_REMOTE") else "duckdb"
+    if engine not in ("duckdb", "spark"):
+        raise ValueError(f"LAKEHOUSE_ENGINE must be duckdb or spark, got {engine!r}")
+    return engine
 
 
 def _local_path(uri: str) -> Path | None:

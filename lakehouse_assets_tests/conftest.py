@@ -10,8 +10,8 @@ os.environ.setdefault("LAKEHOUSE_PARTITIONS_START", "2026-01-01")
 
 import pytest  # noqa: E402
 
-from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage, SparkResource
-from lakehouse_assets_tests.support import TEST_SPARK_CONFIG
+from lakehouse_assets.resources import EngineResource, LakehouseResource, LocalLandingStorage, SparkResource
+from lakehouse_assets_tests.support import ENGINES, TEST_SPARK_CONFIG, engine_resource
 
 @pytest.fixture(scope="session")
 def spark():
@@ -20,6 +20,27 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_name(request) -> str:
+    """Each computing test runs once per engine: duckdb (the default) and spark."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def engine(engine_name, request):
+    """The engine object (`lakehouse_assets.engine`) for pure-transform tests."""
+    if engine_name == "spark":
+        from lakehouse_assets.engine.spark_engine import SparkEngine
+
+        yield SparkEngine(request.getfixturevalue("spark"))
+        return
+    from lakehouse_assets.engine.duckdb_engine import DuckDBEngine
+
+    duck = DuckDBEngine(threads=2)
+    yield duck
+    duck.close()
+
 
 @pytest.fixture
 def landing_dir(tmp_path: Path) -> Path:
@@ -38,6 +59,7 @@ def resources(spark, landing_dir: Path, lakehouse_resource: LakehouseResource) -
     return {
         "landing": LocalLandingStorage(root=str(landing_dir)),
         "spark": SparkResource(spark_config=TEST_SPARK_CONFIG),
+        "engine": EngineResource(engine="duckdb"),
         "lakehouse": lakehouse_resource,
     }
 

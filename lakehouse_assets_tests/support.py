@@ -9,7 +9,7 @@ import pytest
 from dagster_aws.s3 import S3Resource
 from moto import mock_aws
 
-from lakehouse_assets.resources import LocalLandingStorage, S3LandingStorage, spark_config
+from lakehouse_assets.resources import EngineResource, LocalLandingStorage, S3LandingStorage, SparkResource, spark_config
 
 # Small and quiet: the suite shares one local session; 2 cores like CI.
 TEST_SPARK_CONFIG = spark_config(
@@ -21,6 +21,17 @@ TEST_SPARK_CONFIG = spark_config(
         "spark.driver.extraJavaOptions": "-XX:+UseParallelGC",
     },
 )
+
+# Engines every computing test runs on (the `engine_name` fixture): DuckDB first, it starts no JVM.
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+def engine_resource(engine_name: str) -> EngineResource:
+    """The `engine` resource of a materialize call on `engine_name` (Spark: the shared test session)."""
+    if engine_name == "spark":
+        return EngineResource(engine="spark", spark=SparkResource(spark_config=TEST_SPARK_CONFIG))
+    return EngineResource(engine="duckdb", duckdb_threads=2)
+
 
 BUCKET = "landing-test"
 MARIADB_SERVER = "mysql+pymysql://root@127.0.0.1:3306"

@@ -1,9 +1,10 @@
-"""Banner assets: snapshots (factory) -> `banner/stats_daily` (Spark) -> `banner/stats_export` (database)."""
+"""Banner assets: snapshots (factory) -> `banner/stats_daily` (the engine) -> `banner/stats_export` (database)."""
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from lakehouse_assets.assets_common import IO_RETRY, kst_daily_partitions, partition_day, partition_window, table_key, table_metadata
-from lakehouse_assets.resources import LakehouseResource, SparkResource
+from lakehouse_assets.resources import EngineResource, LakehouseResource
+from lakehouse_assets.settings import get_settings
 from lakehouse_assets.resources.databases import DatabaseResource
 
 from .snapshots import GROUP, SOURCE_DATABASE, snapshot_assets
@@ -13,24 +14,26 @@ from .tables import EXPORT_TABLE_NAME, SOURCE, STATS_DAILY
 STATS_DAILY_KEY = table_key(STATS_DAILY)
 STATS_EXPORT_KEY = AssetKey(["banner", "stats_export"])
 FACT_INPUTS = tuple(name for name in INPUTS if SOURCE[name].kind == "fact")
+# The engine that computes the statistics (LAKEHOUSE_ENGINE), shown as the asset's kind.
+ENGINE_KIND = get_settings().lakehouse_engine
 
 
 @asset(
     key=STATS_DAILY_KEY,
-    description=STATS_DAILY.doc + " Counts and sums are 0, never NULL; a ratio over 0 is NULL. Spark, from the day's snapshots.",
+    description=STATS_DAILY.doc + " Counts and sums are 0, never NULL; a ratio over 0 is NULL. From the day's snapshots, on the configured engine (DuckDB or Spark).",
     partitions_def=kst_daily_partitions,
     deps=[table_key(SOURCE[name].snapshot) for name in INPUTS],
     group_name=GROUP,
-    kinds={"spark", "iceberg"},
+    kinds={ENGINE_KIND, "iceberg"},
     retry_policy=IO_RETRY,
 )
-def stats_daily(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
+def stats_daily(context: AssetExecutionContext, engine: EngineResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Impressions, unique viewers, clicks, CTR, attributed orders and revenue, CVR, spend and ROAS per banner."""
     from .stats import write_stats_day
 
     day = partition_day(context)
     lh = lakehouse.lakehouse
-    report = write_stats_day(spark.spark_session, lh, day)
+    report = write_stats_day(engine.get(), lh, day)
     if not any(report.input_rows[name] for name in FACT_INPUTS):
         context.log.warning(
             f"no impression, click, order or cost rows in the snapshots of {day} (snapshots not materialized yet, or no "

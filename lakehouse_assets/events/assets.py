@@ -23,7 +23,8 @@ from lakehouse_assets.assets_common import (
     table_metadata,
 )
 from lakehouse_assets.lakehouse.tables import TableSpec
-from lakehouse_assets.resources import LakehouseResource, LandingStorage, SparkResource
+from lakehouse_assets.resources import EngineResource, LakehouseResource, LandingStorage
+from lakehouse_assets.settings import get_settings
 
 from .automation import daily_after_midnight, hourly_follow_inputs
 from .landing import EVENTS_PREFIX
@@ -40,6 +41,8 @@ from .tables import (
 )
 
 GROUP = "events"
+# The engine that computes Silver and Gold (LAKEHOUSE_ENGINE), shown as the assets' kind.
+ENGINE_KIND = get_settings().lakehouse_engine
 
 
 @asset(
@@ -76,6 +79,8 @@ def bronze_events(context: AssetExecutionContext, landing: LandingStorage, lakeh
 
 
 _previous_and_current_hour = TimeWindowPartitionMapping(start_offset=-1, end_offset=0)
+# The previous hour's stored Silver gives the event_ids seen before this hour (no second parse).
+_previous_hour = TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 
 
 SILVER_DESCRIPTIONS = {
@@ -90,9 +95,12 @@ SILVER_DESCRIPTIONS = {
         AssetSpec(
             table_key(spec),
             description=description,
-            deps=[AssetDep(table_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
+            deps=[
+                AssetDep(table_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour),
+                *([AssetDep(table_key(spec), partition_mapping=_previous_hour)] if spec in (SILVER_EVENTS, SILVER_EVENT_DUPLICATES) else []),
+            ],
             group_name=GROUP,
-            kinds={"spark", "iceberg"},
+            kinds={ENGINE_KIND, "iceberg"},
             automation_condition=hourly_follow_inputs,
         )
         for spec, description in SILVER_DESCRIPTIONS.items()
@@ -100,12 +108,12 @@ SILVER_DESCRIPTIONS = {
     partitions_def=hourly_partitions,
     retry_policy=IO_RETRY,
 )
-def silver_events(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource):
+def silver_events(context: AssetExecutionContext, engine: EngineResource, lakehouse: LakehouseResource):
     """Parse each Bronze line once: typed Silver rows, rejects with a reason, duplicates aside."""
     from .pipeline import write_silver
 
     lh = lakehouse.lakehouse
-    for spec, rows, preview in write_silver(spark.spark_session, lh, partition_hour(context)):
+    for spec, rows, preview in write_silver(engine.get(), lh, partition_hour(context)):
         context.log.info(f"{spec.identifier} [{context.partition_key}]: {rows} rows")
         yield MaterializeResult(asset_key=table_key(spec), metadata=table_metadata(spec, rows, lh.table_location(spec), preview=preview))
 
@@ -119,16 +127,16 @@ def _gold_asset(spec: TableSpec, description: str, partitions_def, upstream_mapp
         partitions_def=partitions_def,
         deps=[AssetDep(table_key(u), partition_mapping=upstream_mapping) for u in upstream],
         group_name=GROUP,
-        kinds={"spark", "iceberg"},
+        kinds={ENGINE_KIND, "iceberg"},
         retry_policy=IO_RETRY,
     )
 
 
-def _materialize_gold(spec: TableSpec, partition: Any, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
+def _materialize_gold(spec: TableSpec, partition: Any, engine: EngineResource, lakehouse: LakehouseResource) -> MaterializeResult:
     from .pipeline import gold_window, write_gold
 
     lh = lakehouse.lakehouse
-    rows = write_gold(spec, spark.spark_session, lh, partition)
+    rows = write_gold(spec, engine.get(), lh, partition)
     preview = lh.read_arrow(spec, [gold_window(spec, partition)]).slice(0, 10).to_pylist()
     return MaterializeResult(metadata=table_metadata(spec, rows, lh.table_location(spec), preview=preview))
 
@@ -141,27 +149,27 @@ _day_hours = TimeWindowPartitionMapping()
 
 
 @_gold_asset(GOLD_SERVER_HEALTH_MINUTELY, "Per minute and api server: requests, 4xx/5xx errors, error rate, mean and p50/p95/p99 latency (event hour partitions).", hourly_partitions, _hours_around, [SILVER_EVENTS])
-def gold_server_health_minutely(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
+def gold_server_health_minutely(context: AssetExecutionContext, engine: EngineResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Server health per minute from api_request events of the event hour."""
-    return _materialize_gold(GOLD_SERVER_HEALTH_MINUTELY, partition_hour(context), spark, lakehouse)
+    return _materialize_gold(GOLD_SERVER_HEALTH_MINUTELY, partition_hour(context), engine, lakehouse)
 
 
 @_gold_asset(GOLD_OPERATIONAL_HOURLY, "One row per event hour: events, active users and sessions, page views, requests, 5xx errors and latency.", hourly_partitions, _hours_around, [SILVER_EVENTS])
-def gold_operational_hourly(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
+def gold_operational_hourly(context: AssetExecutionContext, engine: EngineResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Operational totals of the event hour."""
-    return _materialize_gold(GOLD_OPERATIONAL_HOURLY, partition_hour(context), spark, lakehouse)
+    return _materialize_gold(GOLD_OPERATIONAL_HOURLY, partition_hour(context), engine, lakehouse)
 
 
 @_gold_asset(GOLD_BUSINESS_DAILY, "Per event date and currency: orders, revenue, buyers, average order value, sessions and conversion rate.", daily_partitions, _day_hours, [SILVER_EVENTS])
-def gold_business_daily(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
+def gold_business_daily(context: AssetExecutionContext, engine: EngineResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Business metrics of the event date."""
-    return _materialize_gold(GOLD_BUSINESS_DAILY, partition_day(context), spark, lakehouse)
+    return _materialize_gold(GOLD_BUSINESS_DAILY, partition_day(context), engine, lakehouse)
 
 
 @_gold_asset(GOLD_FUNNEL_DAILY, "Per event date: sessions reaching page_view -> product_click -> add_to_cart -> purchase, with step conversions.", daily_partitions, _day_hours, [SILVER_EVENTS])
-def gold_funnel_daily(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
+def gold_funnel_daily(context: AssetExecutionContext, engine: EngineResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """The purchase funnel of the event date."""
-    return _materialize_gold(GOLD_FUNNEL_DAILY, partition_day(context), spark, lakehouse)
+    return _materialize_gold(GOLD_FUNNEL_DAILY, partition_day(context), engine, lakehouse)
 
 
 @_gold_asset(
@@ -171,9 +179,9 @@ def gold_funnel_daily(context: AssetExecutionContext, spark: SparkResource, lake
     TimeWindowPartitionMapping(),
     [BRONZE_EVENTS, SILVER_EVENTS, SILVER_EVENT_REJECTS, SILVER_EVENT_DUPLICATES],
 )
-def gold_data_quality_hourly(context: AssetExecutionContext, spark: SparkResource, lakehouse: LakehouseResource) -> MaterializeResult:
+def gold_data_quality_hourly(context: AssetExecutionContext, engine: EngineResource, lakehouse: LakehouseResource) -> MaterializeResult:
     """Data quality counts of the ingest hour."""
-    return _materialize_gold(GOLD_DATA_QUALITY_HOURLY, partition_hour(context), spark, lakehouse)
+    return _materialize_gold(GOLD_DATA_QUALITY_HOURLY, partition_hour(context), engine, lakehouse)
 
 
 events_assets = [

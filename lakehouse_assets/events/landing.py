@@ -33,7 +33,3 @@ def parse_event_key(key: str) -> EventObjectKey | None:
     except ValueError:
         return None
     return EventObjectKey(key=key, topic=match["topic"], ingest_hour=hour)
-
-
-def hour_prefix(topic: str, ingest_hour: datetime) -> str:
-    return f"{EVENTS_PREFIX}topic={topic}/date={ingest_hour:%Y-%m-%d}/hour={ingest_hour:%H}/"

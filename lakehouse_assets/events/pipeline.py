@@ -1,5 +1,6 @@
 """The events partitions as plain functions (no Dagster): the assets, `spark/jobs/` and the
-benchmark all run these, so an in-process run and a cluster job share one implementation."""
+benchmarks all run these, on either engine (`lakehouse_assets.engine`), so an in-process run and a
+cluster job share one implementation: the SQL of `events/sql/`."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterator
 
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
-from lakehouse_assets.lakehouse.spark_io import read_table, write_partition
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
 
-from . import gold
 from .bronze import LandedObject, bronze_table
 from .landing import EVENTS_PREFIX, parse_event_key
-from .silver import label_silver, silver_frames
+from .sql import gold as gold_sql
+from .sql.silver import JSON_FIELDS, LABEL_SQL, VALID_IDS_SQL, classify_sql, kind_sql
 from .tables import (
     BRONZE_EVENTS,
     GOLD_BUSINESS_DAILY,
@@ -29,6 +29,7 @@ from .tables import (
 
 HOUR = timedelta(hours=1)
 SILVER_OUTPUTS = (SILVER_EVENTS, SILVER_EVENT_REJECTS, SILVER_EVENT_DUPLICATES)
+SILVER_KINDS = ("event", "reject", "duplicate")
 
 
 @dataclass(frozen=True)
@@ -71,53 +72,105 @@ def write_bronze(landing: Any, lakehouse: IcebergLakehouse, hour: datetime) -> B
     )
 
 
-def write_silver(spark: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Iterator[tuple[TableSpec, int, list[dict]]]:
+# -- Silver -------------------------------------------------------------------------------------
+
+
+def classify_bronze(engine: Any, bronze: Any) -> Any:
+    """Bronze lines -> each with its reject reason (NULL when valid) and typed Silver columns."""
+    return engine.query(classify_sql(), {"fields": engine.json_fields(bronze, JSON_FIELDS)})
+
+
+def silver_is_current(lakehouse: IcebergLakehouse, window: Window) -> bool:
+    """Whether the stored Silver of `window` accounts for every Bronze line of it (file metadata only)."""
+    bronze = lakehouse.row_count(BRONZE_EVENTS, window)
+    stored = sum(lakehouse.row_count(spec, window) for spec in SILVER_OUTPUTS)
+    return bronze == stored
+
+
+def previous_valid_ids(engine: Any, lakehouse: IcebergLakehouse, hour: datetime) -> tuple[Any, str]:
+    """The event_ids of the previous ingest hour's valid lines, and where they came from.
+
+    Valid lines are the kept events plus the dropped duplicates: read from the stored Silver when
+    it is current (no second parse), else by classifying the previous hour's Bronze.
+    """
+    previous = Window.hour(hour - HOUR)
+    if silver_is_current(lakehouse, previous):
+        kept = engine.read(lakehouse, SILVER_EVENTS, [previous])
+        dropped = engine.read(lakehouse, SILVER_EVENT_DUPLICATES, [previous])
+        ids = engine.query("SELECT event_id FROM kept UNION ALL SELECT event_id FROM dropped", {"kept": kept, "dropped": dropped})
+        return ids, "stored_silver"
+    classified = classify_bronze(engine, engine.read(lakehouse, BRONZE_EVENTS, [previous]))
+    return engine.query(VALID_IDS_SQL, {"classified": classified}), "bronze"
+
+
+def label_silver(engine: Any, classified: Any, previous_ids: Any) -> Any:
+    """Every line labelled `kind` = event | reject | duplicate (see `sql/silver.py`)."""
+    return engine.query(LABEL_SQL, {"classified": classified, "previous_ids": previous_ids})
+
+
+def silver_outputs(engine: Any, labelled: Any) -> dict[TableSpec, Any]:
+    """The three Silver tables of labelled lines."""
+    return {
+        spec: engine.query(kind_sql(kind, spec.column_names), {"labelled": labelled})
+        for spec, kind in zip(SILVER_OUTPUTS, SILVER_KINDS)
+    }
+
+
+def write_silver(engine: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Iterator[tuple[TableSpec, int, list[dict]]]:
     """Write Silver, rejects and duplicates of one ingest hour; yields (table, rows, preview rows)."""
-    from pyspark import StorageLevel
-
     window = Window.hour(hour)
-    bronze = read_table(spark, lakehouse, BRONZE_EVENTS, [Window(window.start - HOUR, window.end)])
-    # The three outputs share one parse: cache the labelled typed rows (raw kept for rejects only).
-    labelled = label_silver(bronze, window.start).persist(StorageLevel.MEMORY_AND_DISK)
+    # The three outputs share one parse: the classified lines are kept (raw only for rejects).
+    classified = engine.keep(classify_bronze(engine, engine.read(lakehouse, BRONZE_EVENTS, [window])))
     try:
-        for spec, frame in zip(SILVER_OUTPUTS, silver_frames(labelled)):
-            rows = write_partition(lakehouse, spec, window, frame)
-            yield spec, rows, [r.asDict() for r in frame.limit(5).collect()]
+        previous_ids, _ = previous_valid_ids(engine, lakehouse, window.start)
+        labelled = label_silver(engine, classified, previous_ids)
+        for spec, frame in silver_outputs(engine, labelled).items():
+            rows = engine.write(lakehouse, spec, window, frame)
+            yield spec, rows, engine.rows(frame, 5)
     finally:
-        labelled.unpersist()
+        engine.release(classified)
 
 
-def _silver(spark: Any, lakehouse: IcebergLakehouse, first_hour: datetime, last_hour: datetime) -> Any:
-    return read_table(spark, lakehouse, SILVER_EVENTS, [Window(first_hour, last_hour + HOUR)])
+# -- Gold ---------------------------------------------------------------------------------------
 
 
-def _server_health(spark: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Any:
-    return gold.server_health_minutely(_silver(spark, lakehouse, hour - HOUR, hour + HOUR), hour)
+def silver_hours_for_day(day: date) -> tuple[datetime, datetime]:
+    """[first, last] Silver ingest hour whose rows can have an in-window event on `day`."""
+    start = Window.day(day).start
+    return start - HOUR, start + timedelta(hours=24)
 
 
-def _operational(spark: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Any:
-    return gold.operational_hourly(_silver(spark, lakehouse, hour - HOUR, hour + HOUR), hour)
+def _silver(engine: Any, lakehouse: IcebergLakehouse, first_hour: datetime, last_hour: datetime) -> Any:
+    return engine.read(lakehouse, SILVER_EVENTS, [Window(first_hour, last_hour + HOUR)])
 
 
-def _business(spark: Any, lakehouse: IcebergLakehouse, day: date) -> Any:
-    return gold.business_daily(_silver(spark, lakehouse, *gold.silver_hours_for_day(day)), day)
+def _hourly(sql: str) -> Callable[[Any, IcebergLakehouse, datetime], Any]:
+    def build(engine: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Any:
+        silver = _silver(engine, lakehouse, hour - HOUR, hour + HOUR)
+        return engine.query(sql, {"silver": silver}, {"hour": hour})
+
+    return build
 
 
-def _funnel(spark: Any, lakehouse: IcebergLakehouse, day: date) -> Any:
-    return gold.funnel_daily(_silver(spark, lakehouse, *gold.silver_hours_for_day(day)), day)
+def _daily(sql: str) -> Callable[[Any, IcebergLakehouse, date], Any]:
+    def build(engine: Any, lakehouse: IcebergLakehouse, day: date) -> Any:
+        return engine.query(sql, {"silver": _silver(engine, lakehouse, *silver_hours_for_day(day))}, {"day": day})
+
+    return build
 
 
-def _data_quality(spark: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Any:
+def _data_quality(engine: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Any:
     window = Window.hour(hour)
-    tables = [read_table(spark, lakehouse, spec, [window]) for spec in (BRONZE_EVENTS, *SILVER_OUTPUTS)]
-    return gold.data_quality_hourly(*tables, window.start)
+    names = ("bronze", "silver", "rejects", "duplicates")
+    inputs = {name: engine.read(lakehouse, spec, [window]) for name, spec in zip(names, (BRONZE_EVENTS, *SILVER_OUTPUTS))}
+    return engine.query(gold_sql.DATA_QUALITY_HOURLY, inputs, {"hour": window.start})
 
 
 GOLD_BUILDERS: dict[TableSpec, Callable[[Any, IcebergLakehouse, Any], Any]] = {
-    GOLD_SERVER_HEALTH_MINUTELY: _server_health,
-    GOLD_OPERATIONAL_HOURLY: _operational,
-    GOLD_BUSINESS_DAILY: _business,
-    GOLD_FUNNEL_DAILY: _funnel,
+    GOLD_SERVER_HEALTH_MINUTELY: _hourly(gold_sql.SERVER_HEALTH_MINUTELY),
+    GOLD_OPERATIONAL_HOURLY: _hourly(gold_sql.OPERATIONAL_HOURLY),
+    GOLD_BUSINESS_DAILY: _daily(gold_sql.BUSINESS_DAILY),
+    GOLD_FUNNEL_DAILY: _daily(gold_sql.FUNNEL_DAILY),
     GOLD_DATA_QUALITY_HOURLY: _data_quality,
 }
 
@@ -126,6 +179,14 @@ def gold_window(spec: TableSpec, partition: datetime | date) -> Window:
     return Window.day(partition) if isinstance(partition, date) and not isinstance(partition, datetime) else Window.hour(partition)
 
 
-def write_gold(spec: TableSpec, spark: Any, lakehouse: IcebergLakehouse, partition: datetime | date) -> int:
+def write_gold(spec: TableSpec, engine: Any, lakehouse: IcebergLakehouse, partition: datetime | date) -> int:
     """Compute and write one Gold partition (an event hour, event date or ingest hour)."""
-    return write_partition(lakehouse, spec, gold_window(spec, partition), GOLD_BUILDERS[spec](spark, lakehouse, partition))
+    frame = GOLD_BUILDERS[spec](engine, lakehouse, partition)
+    return write_small(engine, lakehouse, spec, gold_window(spec, partition), frame)
+
+
+def write_small(engine: Any, lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, frame: Any) -> int:
+    """Write a result that fits in the driver (Spark: collected, no write job)."""
+    if engine.name == "spark":
+        return engine.write(lakehouse, spec, window, frame, small=True)
+    return engine.write(lakehouse, spec, window, frame)

@@ -12,11 +12,11 @@ from dagster import (
     sensor,
 )
 
-from lakehouse_assets.landing_watch import WatchCursor, utcnow
 from lakehouse_assets.assets_common import hour_key, hourly_partitions
+from lakehouse_assets.landing_watch import WatchCursor, run_key, utcnow
 from lakehouse_assets.resources import LandingStorage
 
-from .arrivals import plan_event_runs, run_key
+from .arrivals import FIRST_TICK_LOOKBACK, plan_event_runs
 from .assets import bronze_events
 
 LOOKBACK = timedelta(hours=3)  # late writers: objects may still land in the last 3 hours
@@ -43,6 +43,7 @@ def events_landing_sensor(context: SensorEvaluationContext, landing: LandingStor
         max_new=MAX_NEW_OBJECTS_PER_TICK,
         deadline=time.monotonic() + TICK_BUDGET_SECONDS,
         earliest_hour=hourly_partitions.start,
+        first_lookback=FIRST_TICK_LOOKBACK,
     )
     if tick.skipped_keys:
         context.log.warning(f"skipped {len(tick.skipped_keys)} keys outside the events layout, e.g. {tick.skipped_keys[:3]}")

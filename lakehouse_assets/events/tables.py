@@ -1,4 +1,4 @@
-"""The events tables, declared once (contract: shared/contracts/events.md)."""
+"""The events tables, declared once (contract: docs/contracts/events.md)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from lakehouse_assets.landing_watch import Listing, WatchCursor, scan
-from lakehouse_assets.resources.storage import LandingStorage, StoredObject
+from lakehouse_assets.storage_interface import LandingStorage, StoredObject
 
 from .images import IMAGES_PREFIX
 

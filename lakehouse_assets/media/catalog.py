@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from lakehouse_assets.lakehouse.schemas import arrow_schema
-from lakehouse_assets.resources.storage import LandingStorage, StoredObject
+from lakehouse_assets.storage_interface import LandingStorage, StoredObject
 
 from .images import SNIFF_BYTES, image_id, parse_image_key, sniff_mime
 from .tables import IMAGE_METADATA

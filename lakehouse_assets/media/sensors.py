@@ -5,9 +5,8 @@ from datetime import timedelta
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
-from lakehouse_assets.events.arrivals import run_key
-from lakehouse_assets.landing_watch import WatchCursor, utcnow
 from lakehouse_assets.assets_common import upload_day_partitions
+from lakehouse_assets.landing_watch import WatchCursor, run_key, utcnow
 from lakehouse_assets.resources import LakehouseResource, LandingStorage
 
 from .arrivals import plan_image_runs

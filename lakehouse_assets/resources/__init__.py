@@ -9,9 +9,12 @@ from dagster_aws.s3 import S3Resource
 from lakehouse_assets.settings import Settings
 
 from .databases import DatabaseResource, banner_database_resources
+from .engine import EngineResource
 from .kma import KmaResource, kma_resource
 from .lakehouse import LakehouseResource
+from .mlflow import MlflowResource, mlflow_resource
 from .spark import SparkResource, spark_config
+from .webhook import AlertWebhookResource, alert_webhook_resource
 from .storage import LandingStorage, LocalLandingStorage, S3LandingStorage, landing_storage_for
 
 
@@ -20,11 +23,24 @@ def s3_resource(settings: Settings) -> S3Resource:
     return S3Resource(endpoint_url=settings.aws_endpoint_url, region_name=settings.aws_region)
 
 
+def engine_resource(settings: Settings) -> EngineResource:
+    """The compute engine the settings chose (LAKEHOUSE_ENGINE), with its Spark session when spark."""
+    spark = SparkResource(spark_config=spark_config(settings.spark_master, settings.spark_remote))
+    return EngineResource(
+        engine=settings.lakehouse_engine,
+        duckdb_memory_limit=settings.duckdb_memory_limit,
+        duckdb_threads=settings.duckdb_threads,
+        duckdb_temp_directory=settings.duckdb_temp_directory,
+        spark=spark if settings.lakehouse_engine == "spark" else None,
+    )
+
+
 def core_resources(settings: Settings) -> dict[str, Any]:
     """The resources the domains share: landing storage, Spark, the lakehouse tables, databases."""
     return {
         "landing": landing_storage_for(settings.landing, s3_resource(settings)),
         "spark": SparkResource(spark_config=spark_config(settings.spark_master, settings.spark_remote)),
+        "engine": engine_resource(settings),
         "lakehouse": LakehouseResource(
             root_uri=settings.lakehouse_root,
             catalog_uri=settings.catalog_uri,
@@ -32,6 +48,8 @@ def core_resources(settings: Settings) -> dict[str, Any]:
             s3_region=settings.aws_region,
         ),
         "kma": kma_resource(settings),
+        "mlflow": mlflow_resource(settings),
+        "alert_webhook": alert_webhook_resource(settings),
         **banner_database_resources(
             settings.banner_db_url,
             settings.banner_export_db_url,
@@ -42,10 +60,16 @@ def core_resources(settings: Settings) -> dict[str, Any]:
 
 
 __all__ = [
+    "AlertWebhookResource",
+    "alert_webhook_resource",
     "DatabaseResource",
+    "EngineResource",
+    "engine_resource",
     "KmaResource",
     "kma_resource",
     "LakehouseResource",
+    "MlflowResource",
+    "mlflow_resource",
     "LandingStorage",
     "LocalLandingStorage",
     "S3LandingStorage",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
+from lakehouse_assets.lakehouse.session import iceberg_lakehouse
 
 
 class LakehouseResource(ConfigurableResource):
@@ -25,10 +25,5 @@ class LakehouseResource(ConfigurableResource):
     @property
     def lakehouse(self) -> IcebergLakehouse:
         if self._lakehouse is None:
-            props = {}
-            if self.s3_endpoint:
-                props["s3.endpoint"] = self.s3_endpoint
-            if self.s3_region:
-                props["s3.region"] = self.s3_region
-            self._lakehouse = IcebergLakehouse(self.catalog_uri, self.root_uri, props)
+            self._lakehouse = iceberg_lakehouse(self.catalog_uri, self.root_uri, self.s3_endpoint, self.s3_region)
         return self._lakehouse

@@ -10,16 +10,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
-# Settings every session gets: UTC everywhere, adaptive execution on (off costs ~60% on the
-# medallion benchmark), few shuffle partitions for a small machine (AQE coalesces further).
-BASE_SPARK_CONFIG: dict[str, str] = {
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.adaptive.enabled": "true",
-    "spark.sql.shuffle.partitions": "16",
-    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-    "spark.driver.memory": "4g",
-    "spark.ui.showConsoleProgress": "false",
-}
+from lakehouse_assets.lakehouse.session import BASE_SPARK_CONFIG
 
 
 class JavaMissing(RuntimeError):

@@ -1,62 +1,28 @@
-"""Object storage for landing zones: a local directory or S3, behind one interface.
+"""Landing storage as Dagster resources: a local directory or S3, both implementing the
+`LandingStorage` protocol of `lakehouse_assets.storage_interface`.
 
-Keys are relative to the landing root and use `/`. Listing is in key order (as S3 lists), and
-can start after a key, so sensors can list only what is new.
+Assets and sensors declare their `landing` parameter as `LandingStorage` from here: the protocol,
+marked as a resource so Dagster injects whichever implementation the settings chose.
 """
 
 
 import os
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlparse
 
-from dagster import ConfigurableResource, ResourceDependency
+from dagster import ConfigurableResource, ResourceDependency, ResourceParam
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
+from lakehouse_assets import storage_interface
+from lakehouse_assets.storage_interface import LandingStorageError, StoredObject
 
-class LandingStorageError(RuntimeError):
-    """Object storage failed; the message names the location and the cause."""
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    key: str
-    size: int
-    last_modified: datetime
-    etag: str
+LandingStorage = ResourceParam[storage_interface.LandingStorage]
 
 
-class LandingStorage(ConfigurableResource):
-    """Read and write landing objects by key (relative to the landing root)."""
-
-    def list_objects(self, prefix: str, start_after: str | None = None) -> Iterator[StoredObject]:
-        raise NotImplementedError
-
-    def list_prefixes(self, prefix: str) -> list[str]:
-        """The immediate sub-prefixes of `prefix` (like `aws s3 ls`), ending in `/`."""
-        raise NotImplementedError
-
-    def stat(self, key: str) -> StoredObject | None:
-        """Size, last-modified and etag of one object, or None when it does not exist."""
-        raise NotImplementedError
-
-    def get_bytes(self, key: str) -> bytes:
-        raise NotImplementedError
-
-    def get_range(self, key: str, start: int, length: int) -> bytes:
-        raise NotImplementedError
-
-    def put_bytes(self, key: str, body: bytes) -> None:
-        raise NotImplementedError
-
-    def uri(self, key: str = "") -> str:
-        raise NotImplementedError
-
-
-class LocalLandingStorage(LandingStorage):
+class LocalLandingStorage(ConfigurableResource):
     """Landing objects in a local directory (the embedded default)."""
 
     root: str
@@ -135,7 +101,7 @@ class LocalLandingStorage(LandingStorage):
         return f"file://{self._root / key if key else self._root}"
 
 
-class S3LandingStorage(LandingStorage):
+class S3LandingStorage(ConfigurableResource):
     """Landing objects in S3 or an S3-compatible store (AWS_ENDPOINT_URL, e.g. MinIO)."""
 
     bucket: str
@@ -222,7 +188,7 @@ class S3LandingStorage(LandingStorage):
         return f"s3://{self.bucket}/{self._key(key)}" if key else f"s3://{self.bucket}/{self.prefix.strip('/')}".rstrip("/")
 
 
-def landing_storage_for(landing_uri: str, s3: S3Resource | None = None) -> LandingStorage:
+def landing_storage_for(landing_uri: str, s3: S3Resource | None = None) -> LocalLandingStorage | S3LandingStorage:
     """The storage resource for a landing URI (`s3://bucket/prefix` or a local path)."""
     parsed = urlparse(landing_uri)
     if parsed.scheme in ("s3", "s3a"):

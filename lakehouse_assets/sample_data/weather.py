@@ -3,13 +3,17 @@
 Without `KMA_SERVICE_KEY` the weather assets read from `SampleKmaSource`, which answers like
 `getWthrDataList`: string values, `tm` in KST, `""` for missing values and for no rain, `*Qcflg`
 flags ("9" where a value is missing), `pageNo/numOfRows/totalCount` pagination and code 03 for a
-range without data. Values follow each station's climate: a seasonal and a diurnal temperature
-cycle with day-to-day weather, humidity falling as the day warms, pressure higher in winter and
-lower when it rains, daytime sunshine and radiation, wind picking up in the afternoon, rain spells
-(more in the summer monsoon, snow when cold) and about 0.5% missing values.
+range without data. Values follow each station's climate and make next-hour temperature a real
+forecasting task: a seasonal and a diurnal cycle (narrower under cloud), weather fronts crossing the
+peninsula every few days (warm and falling pressure ahead, rain and wind at the passage, a cold
+high-pressure spell after; every station meets the same front in turn), synoptic and local
+anomalies that drift over hours to days (autocorrelated, not white), humidity falling as the day
+warms, pressure higher in winter, daytime sunshine and radiation, rain spells (more in the summer
+monsoon, snow when cold), about 0.5% missing values and occasional multi-hour sensor outages.
 
-Every hour's values derive from `random.Random` seeded by (seed, station, day or hour) only, so an
-hour is the same whichever range asks for it, and no wall clock is read.
+Every value derives from hashes of (seed, station, time index) only: no state and no sequence to
+replay, so generating an hour costs O(1), an hour is the same whichever range asks for it, and no
+wall clock is read.
 
 CLI: `python -m lakehouse_assets.sample_data weather --landing DIR --start 2026-11-20T00 --hours 24`
 writes those responses into the raw landing layout of `weather/observations_raw`
@@ -23,9 +27,11 @@ import json
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from . import weather_dynamics as dyn
 
 KST = timezone(timedelta(hours=9))
 DEFAULT_SEED = 7
@@ -39,24 +45,25 @@ class Climate:
     seasonal_c: float  # half the July-January difference
     diurnal_c: float  # full day-night range on a clear day
     windiness: float  # typical wind speed, m/s
+    front_lag_h: float = 3.0  # hours after Incheon that a front coming from the west arrives
 
 
 STATIONS: dict[int, Climate] = {
-    108: Climate("서울", 86, 12.8, 13.8, 8.5, 2.3),
-    159: Climate("부산", 70, 15.0, 10.5, 6.5, 3.4),
-    143: Climate("대구", 54, 14.7, 13.3, 9.5, 2.4),
-    112: Climate("인천", 69, 12.6, 13.2, 6.5, 3.2),
-    156: Climate("광주", 73, 14.2, 12.8, 8.5, 2.1),
-    133: Climate("대전", 69, 13.3, 13.6, 9.5, 1.9),
-    152: Climate("울산", 35, 14.6, 11.5, 8.0, 2.6),
-    184: Climate("제주", 20, 16.2, 10.0, 5.5, 3.6),
+    108: Climate("서울", 86, 12.8, 13.8, 8.5, 2.3, 1.0),
+    159: Climate("부산", 70, 15.0, 10.5, 6.5, 3.4, 7.0),
+    143: Climate("대구", 54, 14.7, 13.3, 9.5, 2.4, 5.0),
+    112: Climate("인천", 69, 12.6, 13.2, 6.5, 3.2, 0.0),
+    156: Climate("광주", 73, 14.2, 12.8, 8.5, 2.1, 3.0),
+    133: Climate("대전", 69, 13.3, 13.6, 9.5, 1.9, 3.0),
+    152: Climate("울산", 35, 14.6, 11.5, 8.0, 2.6, 7.0),
+    184: Climate("제주", 20, 16.2, 10.0, 5.5, 3.6, 4.0),
 }
 _GENERIC = Climate("관측소", 50, 13.5, 12.5, 8.0, 2.5)
 
 MISSING_SHARE = 0.005
 _MAYBE_MISSING = ("ta", "ws", "wd", "hm", "pa", "ps", "td", "pv", "vs", "ts")
 _QC_FIELDS = ("ta", "rn", "ws", "wd", "hm", "pa", "ps", "ss", "ts")
-# The key order of a real item (see shared/fixtures/kma/getWthrDataList_ok.json).
+# The key order of a real item (see lakehouse_assets_tests/weather/fixtures/kma/getWthrDataList_ok.json).
 ITEM_KEYS = (
     "tm", "rnum", "stnId", "stnNm", "ta", "taQcflg", "rn", "rnQcflg", "ws", "wsQcflg", "wd", "wdQcflg",
     "hm", "hmQcflg", "pv", "td", "pa", "paQcflg", "ps", "psQcflg", "ss", "ssQcflg", "icsr", "dsnw",
@@ -64,83 +71,65 @@ ITEM_KEYS = (
     "tsQcflg", "m005Te", "m01Te", "m02Te", "m03Te",
 )
 
+_EPOCH_KST = datetime(2000, 1, 1, tzinfo=KST)
+
 
 def _rng(seed: int, *parts: Any) -> random.Random:
     # A string seed is hashed with SHA-512 by `random`: stable across processes and Python runs.
     return random.Random(":".join(str(p) for p in (seed, *parts)))
 
 
-@dataclass(frozen=True)
-class _Day:
-    """A station's weather of one KST day: anomalies and the rain spell, if any."""
-
-    temp_anomaly: float
-    pressure_anomaly: float
-    cloudiness: float  # 0 clear .. 1 overcast
-    wind_factor: float
-    wind_from: float  # prevailing direction, degrees
-    rain_start: int  # KST hour, -1 without rain
-    rain_hours: int
-    rain_intensity: float  # mm/h scale
-
-
-def _day(seed: int, station_id: int, day: date) -> _Day:
-    rng = _rng(seed, station_id, day.isoformat())
-    doy = day.timetuple().tm_yday
-    summer = max(0.0, math.cos(2 * math.pi * (doy - 200) / 365.25))  # monsoon peak in late July
-    rain_chance = 0.18 + 0.32 * summer
-    cloudiness = min(1.0, max(0.0, rng.gauss(0.4 + 0.2 * summer, 0.25)))
-    rains = rng.random() < rain_chance
-    winter = doy < 80 or doy > 320
-    return _Day(
-        temp_anomaly=rng.gauss(0, 2.2),
-        pressure_anomaly=rng.gauss(0, 4.0),
-        cloudiness=min(1.0, cloudiness + 0.4) if rains else cloudiness,
-        wind_factor=max(0.3, rng.gauss(1.0, 0.3)),
-        wind_from=rng.gauss(300 if winter else 210, 35) % 360,
-        rain_start=rng.randrange(24) if rains else -1,
-        rain_hours=rng.randint(2, 9) if rains else 0,
-        rain_intensity=rng.uniform(0.5, 4.0) * (1 + 2 * summer),
-    )
-
-
-def _blend(a: float, b: float, hour: int) -> float:
-    """Yesterday's and today's day values mixed so the hourly series has no midnight jump."""
-    w = 0.5 + 0.5 * math.cos(math.pi * hour / 24)  # 1 at 00:00, 0 at 24:00
-    return w * 0.5 * (a + b) + (1 - w) * b
-
-
 def observation_item(station_id: int, tm_kst: datetime, seed: int = DEFAULT_SEED, rnum: int = 1) -> dict[str, str]:
     """One item as `getWthrDataList` sends it, for a KST hour (all values strings)."""
     tm_kst = tm_kst.astimezone(KST).replace(minute=0, second=0, microsecond=0)
     climate = STATIONS.get(station_id, _GENERIC)
-    day, yesterday = _day(seed, station_id, tm_kst.date()), _day(seed, station_id, tm_kst.date() - timedelta(days=1))
     rng = _rng(seed, station_id, tm_kst.strftime("%Y%m%d%H"))
+    u = int((tm_kst - _EPOCH_KST).total_seconds() // 3600)
     hour, doy = tm_kst.hour, tm_kst.timetuple().tm_yday
 
-    raining = day.rain_start >= 0 and day.rain_start <= hour < day.rain_start + day.rain_hours
-    rain_tail = yesterday.rain_start >= 0 and hour < yesterday.rain_start + yesterday.rain_hours - 24
-    raining = raining or rain_tail
-    cloud = _blend(yesterday.cloudiness, day.cloudiness, hour)
+    def noise(stream: int, station: int, period_h: float) -> float:
+        return dyn.smooth_noise(seed, stream, station, u, period_h)
+
+    def sensor(quantity: int) -> float:  # white measurement noise
+        return dyn.gauss(seed, dyn.SENSOR, station_id, u, quantity)
+
     seasonal = -math.cos(2 * math.pi * (doy - 20) / 365.25)  # -1 late January .. +1 late July
+    summer = max(0.0, math.cos(2 * math.pi * (doy - 200) / 365.25))  # monsoon peak in late July
+    winter = max(0.0, -seasonal)
     diurnal = math.cos(2 * math.pi * (hour - 15) / 24)  # +1 at 15:00, -1 at 03:00
+    # Inland stations swing more with the air masses than the sea-moderated coast and Jeju.
+    response = climate.seasonal_c / 13.0
+    front = dyn.fronts(seed, u, climate.front_lag_h, winter)
+    synoptic_t = 1.6 * noise(dyn.T_SYNOPTIC, dyn.REGION, 72) + 0.8 * noise(dyn.T_SYNOPTIC_FAST, dyn.REGION, 20)
+
+    wetness = 1.3 * front.rain + 0.45 * noise(dyn.WET, dyn.REGION, 10) + 0.3 * noise(dyn.WET_LOCAL, station_id, 4)
+    wetness += 0.45 * summer - 1.05
+    raining = wetness > 0
+    cloud = 0.35 + 0.2 * summer + 0.25 * noise(dyn.CLOUD, dyn.REGION, 24) + 0.12 * noise(dyn.CLOUD_LOCAL, station_id, 8)
+    cloud = min(1.0, max(0.0, cloud + front.cloud + (0.35 if raining else 0.0)))
+
     range_c = climate.diurnal_c * (1 - 0.6 * cloud)
     ta = climate.mean_c + climate.seasonal_c * seasonal + 0.5 * range_c * diurnal
-    ta += _blend(yesterday.temp_anomaly, day.temp_anomaly, hour) + rng.gauss(0, 0.3) - (1.0 if raining else 0.0)
+    ta += response * (synoptic_t + front.temp - dyn.FRONT_TEMP_MEAN * (1.0 + 0.4 * winter))
+    ta += 0.7 * noise(dyn.T_LOCAL, station_id, 16) + 0.3 * noise(dyn.T_LOCAL_FAST, station_id, 5)
+    ta += 0.12 * sensor(0) - (1.0 + min(1.5, wetness) if raining else 0.0)
 
-    hm = 62 + 12 * max(0.0, seasonal) - 14 * diurnal * (1 - cloud) + 15 * cloud + rng.gauss(0, 4)
-    hm = min(100.0, max(12.0, 93 + rng.uniform(0, 6) if raining else hm))
+    hm = 55 + 12 * max(0.0, seasonal) - 14 * diurnal * (1 - cloud) + 15 * cloud + 2.0 * front.temp * response
+    hm += 6 * noise(dyn.HUMID, station_id, 12) + 2 * sensor(1)
+    hm = min(100.0, max(12.0, 92 + rng.uniform(0, 7) if raining else hm))
     gamma = math.log(hm / 100) + 17.62 * ta / (243.12 + ta)
     td = 243.12 * gamma / (17.62 - gamma)
     pv = 6.112 * math.exp(17.62 * td / (243.12 + td))
 
-    ps = 1015.5 - 7.0 * seasonal + _blend(yesterday.pressure_anomaly, day.pressure_anomaly, hour)
-    ps += 0.6 * math.cos(2 * math.pi * (hour - 10) / 12) - (4.0 if raining else 0.0) + rng.gauss(0, 0.3)
+    ps = 1015.5 - 7.0 * seasonal - 1.8 * synoptic_t + 3.0 * noise(dyn.P_SYNOPTIC, dyn.REGION, 60) + front.pressure
+    ps += 0.6 * math.cos(2 * math.pi * (hour - 10) / 12) - (1.5 if raining else 0.0) + 0.15 * sensor(2)
     pa = ps * math.exp(-climate.elevation_m / (29.3 * (ta + 273.15)))
 
-    ws = climate.windiness * _blend(yesterday.wind_factor, day.wind_factor, hour) * (1 + 0.35 * diurnal)
-    ws = max(0.0, ws + rng.gauss(0, 0.5) + (1.0 if raining else 0.0))
-    wd = 0 if ws < 0.3 else int(round((day.wind_from + rng.gauss(0, 25)) % 360 / 10.0)) * 10 or 360
+    ws = climate.windiness * (1 + 0.35 * diurnal) * max(0.2, 1 + 0.3 * noise(dyn.WIND, station_id, 18))
+    ws = max(0.0, ws + front.wind + (1.0 if raining else 0.0) + 0.4 * sensor(3))
+    prevailing = 255 - 45 * seasonal  # north-westerly monsoon in winter, south-westerly in summer
+    direction = prevailing + front.veer + 35 * noise(dyn.WIND_DIR, station_id, 10) + 12 * sensor(4)
+    wd = 0 if ws < 0.3 else int(round(direction % 360 / 10.0)) * 10 or 360  # KMA: 0 calm, 360 north
 
     sunrise, sunset = 7.5 - 1.5 * seasonal, 17.8 + 1.6 * seasonal
     daylight = sunrise <= hour < sunset
@@ -148,7 +137,7 @@ def observation_item(station_id: int, tm_kst: datetime, seed: int = DEFAULT_SEED
     ss = min(1.0, max(0.0, (1 - cloud) + rng.gauss(0, 0.15))) if daylight and not raining else 0.0
     icsr = (2.9 + 0.8 * seasonal) * elevation * (0.25 + 0.75 * ss)
 
-    rn = day.rain_intensity * rng.uniform(0.2, 1.6) if raining else 0.0
+    rn = min(80.0, wetness * (2.0 + 6.0 * summer) * rng.uniform(0.5, 1.5)) if raining else 0.0
     snowing = raining and ta < 1.0
     vs = int(rng.uniform(300, 1500) if raining else min(5000, max(800, rng.gauss(2400, 600) - 8 * (hm - 60))))
     ts = ta + (6.0 * elevation * (0.3 + ss) if daylight else -1.2) + rng.gauss(0, 0.4)
@@ -189,11 +178,13 @@ def observation_item(station_id: int, tm_kst: datetime, seed: int = DEFAULT_SEED
         "m03Te": one(ts - 2.6),
     }
     flags = {f"{name}Qcflg": "" for name in _QC_FIELDS}
-    for name in _MAYBE_MISSING:
-        if rng.random() < MISSING_SHARE:
-            item[name] = ""
-            if name in _QC_FIELDS:
-                flags[f"{name}Qcflg"] = "9"  # KMA: 9 = missing
+    missing = {name for name in _MAYBE_MISSING if rng.random() < MISSING_SHARE}
+    if dyn.sensor_outage(seed, station_id, u):
+        missing |= {"ta", "hm", "td", "pv"}
+    for name in sorted(missing):
+        item[name] = ""
+        if name in _QC_FIELDS:
+            flags[f"{name}Qcflg"] = "9"  # KMA: 9 = missing
     if not daylight:
         flags["ssQcflg"] = "9"  # no sunshine record at night, flagged as the service does
     item.update(flags)
@@ -245,7 +236,7 @@ class SampleKmaSource:
         self.seed, self.page_size = seed, page_size
 
     def fetch(self, station_id: int, start_kst: datetime, end_kst: datetime) -> Any:
-        from lakehouse_assets.resources.kma import NO_DATA, OK, KmaResult, decode_body
+        from lakehouse_assets.weather.kma_protocol import NO_DATA, OK, KmaResult, decode_body
 
         bodies = sample_pages(station_id, start_kst, end_kst, self.page_size, self.seed)
         pages = [decode_body(b) for b in bodies]
@@ -266,7 +257,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lakehouse_assets.resources.kma import DEFAULT_STATIONS
+    from lakehouse_assets.settings import DEFAULT_KMA_STATIONS as DEFAULT_STATIONS
     from lakehouse_assets.resources.storage import LocalLandingStorage
     from lakehouse_assets.weather.landing import write_raw_partition
 

@@ -1,14 +1,18 @@
 """Weather assets: KMA API -> `weather/observations_raw` (landing) -> `weather/observations` (Iceberg).
 
-Both are hourly partitions in UTC; partition H holds the observations of KST hour H+9.
+Both are hourly partitions in UTC; partition H holds the observations of KST hour H+9. A run may
+cover a range of hours (a backfill runs up to 24 per run): each hour is fetched and stored as its own
+landing partition, and the table's range is replaced in one commit.
 """
 
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from dagster import (
     AssetExecutionContext,
     Backoff,
+    BackfillPolicy,
     Failure,
     FreshnessPolicy,
     Jitter,
@@ -18,13 +22,15 @@ from dagster import (
     asset,
 )
 
-from lakehouse_assets.assets_common import IO_RETRY, hourly_partitions, partition_hour, table_key, table_metadata
+from lakehouse_assets.assets_common import IO_RETRY, KST, hourly_partitions, partition_window, table_key, table_metadata
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LakehouseResource, LandingStorage
-from lakehouse_assets.resources.kma import KST, NO_DATA, KmaError, KmaResource, decode_body, is_served
+from lakehouse_assets.resources.kma import KmaResource
 
+from .kma_protocol import NO_DATA, KmaError, decode_body, is_served
 from .landing import RawPartitionError, partition_prefix, read_raw_partition, write_raw_partition
-from .parse import observation_rows
+from .parse import ParseReport, observation_rows
+from .sources import kma_source
 from .tables import OBSERVATIONS, OBSERVATIONS_RAW
 
 GROUP = "weather"
@@ -41,6 +47,17 @@ SOURCE_NOTES = {
 OBSERVATIONS_FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(hours=48), warn_window=timedelta(hours=26))
 # The client retries each request (seconds to a minute); this covers outages or a quota that outlast it.
 FETCH_RETRY = RetryPolicy(max_retries=2, delay=600, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
+# A backfill of 60 days is 60 runs of a day each, not 1,440 runs of an hour.
+BACKFILL_POLICY = BackfillPolicy.multi_run(max_partitions_per_run=24)
+
+
+def _hours(window: Window) -> list[datetime]:
+    return [window.start + timedelta(hours=i) for i in range(int((window.end - window.start) / timedelta(hours=1)))]
+
+
+def _kst_range(hours: list[datetime]) -> str:
+    first, last = hours[0].astimezone(KST), hours[-1].astimezone(KST)
+    return f"{first:%Y-%m-%d %H:00} KST" if first == last else f"{first:%Y-%m-%d %H:00} .. {last:%Y-%m-%d %H:00} KST"
 
 
 def _source_metadata(source: str) -> dict[str, Any]:
@@ -58,46 +75,55 @@ def _source_metadata(source: str) -> dict[str, Any]:
     group_name=GROUP,
     kinds={"python", "s3"},
     retry_policy=FETCH_RETRY,
+    backfill_policy=BACKFILL_POLICY,
 )
 def observations_raw(context: AssetExecutionContext, kma: KmaResource, landing: LandingStorage) -> MaterializeResult:
-    """Fetch the partition's KST hour for every configured station; store the bodies as received."""
-    hour = partition_hour(context)
-    hour_kst = hour.astimezone(KST)
-    source = kma.source(log=context.log)
-    if source.source == "kma" and not is_served(hour, datetime.now(timezone.utc)):
+    """Fetch each KST hour of the run's partitions for every configured station; store the bodies as received."""
+    hours = _hours(partition_window(context))
+    source = kma_source(kma, log=context.log)
+    if source.source == "kma" and not is_served(hours[-1], datetime.now(timezone.utc)):
         raise Failure(
-            description=f"{hour_kst:%Y-%m-%d %H:00} KST is not served yet: the KMA service answers up to the previous KST day. "
+            description=f"{hours[-1].astimezone(KST):%Y-%m-%d %H:00} KST is not served yet: the KMA service answers up to the previous KST day. "
             "The hourly schedule fetches it after midnight KST.",
             allow_retries=False,
         )
-    results = {}
-    try:
-        for station_id in kma.stations:
-            results[station_id] = source.fetch(station_id, hour_kst, hour_kst)
-    except KmaError as exc:
-        # Nothing was written: the hour keeps its previous complete fetch. Key and parameter
-        # problems are not retried; quota and outages are (retry policy).
-        raise Failure(
-            description=str(exc),
-            allow_retries=exc.retryable,
-            metadata={"kma_result_code": exc.code or "none", "retryable": exc.retryable},
-        ) from None
-    manifest = write_raw_partition(landing, hour, source.source, results, fetched_at=datetime.now(timezone.utc))
-    no_data = sorted(s for s, r in results.items() if r.code == NO_DATA)
-    if no_data:
-        context.log.warning(f"KMA had no data (code 03) at {hour_kst:%Y-%m-%d %H:00} KST for stations {no_data}")
-    items = sum(len(r.items) for r in results.values())
-    context.log.info(f"{source.source}: {items} items from {len(results)} stations, {len(manifest.objects)} objects under {landing.uri(partition_prefix(hour))}")
+    items = objects = size = 0
+    no_data: set[int] = set()
+    for hour in hours:
+        hour_kst = hour.astimezone(KST)
+        results = {}
+        try:
+            for station_id in kma.stations:
+                results[station_id] = source.fetch(station_id, hour_kst, hour_kst)
+        except KmaError as exc:
+            # Nothing was written for this hour: it keeps its previous complete fetch (earlier hours
+            # of the run are stored). Key and parameter problems are not retried; quota and outages are.
+            raise Failure(
+                description=f"{hour_kst:%Y-%m-%d %H:00} KST: {exc}",
+                allow_retries=exc.retryable,
+                metadata={"kma_result_code": exc.code or "none", "retryable": exc.retryable},
+            ) from None
+        manifest = write_raw_partition(landing, hour, source.source, results, fetched_at=datetime.now(timezone.utc))
+        hour_no_data = sorted(s for s, r in results.items() if r.code == NO_DATA)
+        if hour_no_data:
+            context.log.warning(f"KMA had no data (code 03) at {hour_kst:%Y-%m-%d %H:00} KST for stations {hour_no_data}")
+        no_data.update(hour_no_data)
+        items += sum(len(r.items) for r in results.values())
+        objects += len(manifest.objects)
+        size += sum(o.bytes for o in manifest.objects)
+    location = landing.uri(partition_prefix(hours[0])) if len(hours) == 1 else landing.uri(partition_prefix(hours[0]).split("/")[0])
+    context.log.info(f"{source.source}: {items} items from {len(kma.stations)} stations x {len(hours)} hours, {objects} objects under {location}")
     metadata = table_metadata(
         OBSERVATIONS_RAW,
         items,
-        landing.uri(partition_prefix(hour)),
+        location,
         **_source_metadata(source.source),
-        hour_kst=f"{hour_kst:%Y-%m-%d %H:00} KST",
-        stations_requested=len(results),
+        hour_kst=_kst_range(hours),
+        hours=len(hours),
+        stations_requested=len(kma.stations),
         stations_without_data=len(no_data),
-        objects=len(manifest.objects),
-        bytes=sum(o.bytes for o in manifest.objects),
+        objects=objects,
+        bytes=size,
     )
     metadata.pop("dagster/table_name")  # landing objects, not a table
     return MaterializeResult(metadata=metadata)
@@ -115,33 +141,44 @@ def observations_raw(context: AssetExecutionContext, kma: KmaResource, landing: 
     kinds={"python", "iceberg"},
     retry_policy=IO_RETRY,
     freshness_policy=OBSERVATIONS_FRESHNESS,
+    backfill_policy=BACKFILL_POLICY,
 )
 def observations(context: AssetExecutionContext, kma: KmaResource, landing: LandingStorage, lakehouse: LakehouseResource) -> MaterializeResult:
-    """Parse the hour's stored responses into typed rows and replace the Iceberg partition."""
+    """Parse each hour's stored responses into typed rows and replace the run's partitions in one commit."""
     import pyarrow as pa
 
     from lakehouse_assets.lakehouse.schemas import arrow_schema
 
-    hour = partition_hour(context)
-    window = Window.hour(hour)
-    try:
-        manifest, bodies = read_raw_partition(landing, hour)
-    except RawPartitionError as exc:
-        raise Failure(description=str(exc), allow_retries=False) from None
-    items = [item for _, body in bodies for item in decode_body(body).items]
-    rows, report = observation_rows(items, window, manifest.stations, manifest.source)
-    if report.ignored or report.bad_values:
-        context.log.warning(
-            f"{report.items} items: {report.rows} rows, ignored {dict(report.ignored)}, {report.bad_values} unreadable values; "
-            + "; ".join(report.examples[:5])
-        )
+    window = partition_window(context)
+    rows: list[dict[str, Any]] = []
+    report = ParseReport()
+    for hour in _hours(window):
+        try:
+            manifest, bodies = read_raw_partition(landing, hour)
+        except RawPartitionError as exc:
+            raise Failure(description=str(exc), allow_retries=False) from None
+        items = [item for _, body in bodies for item in decode_body(body).items]
+        hour_rows, hour_report = observation_rows(items, Window.hour(hour), manifest.stations, manifest.source)
+        if hour_report.ignored or hour_report.bad_values:
+            context.log.warning(
+                f"{hour:%Y-%m-%dT%H} UTC: {hour_report.items} items: {hour_report.rows} rows, ignored {dict(hour_report.ignored)}, "
+                f"{hour_report.bad_values} unreadable values; " + "; ".join(hour_report.examples[:5])
+            )
+        rows += hour_rows
+        report.items += hour_report.items
+        report.rows += hour_report.rows
+        report.bad_values += hour_report.bad_values
+        report.ignored.update(hour_report.ignored)
     lh = lakehouse.lakehouse
     lh.replace_partition_with_arrow(OBSERVATIONS, window, pa.Table.from_pylist(rows, schema=arrow_schema(OBSERVATIONS)))
 
     present = sorted({r["station_id"] for r in rows})
-    missing = sorted(set(kma.stations) - set(present))
+    # A station is missing when any hour of the run lacks it (a single-hour run: that hour).
+    hours = len(_hours(window))
+    hours_per_station = Counter(r["station_id"] for r in rows)
+    missing = sorted(s for s in kma.stations if hours_per_station[s] < hours)
     names = {r["station_id"]: r["station_name"] for r in rows}
-    context.log.info(f"weather.observations [{context.partition_key}]: {len(rows)} rows from {manifest.source}, missing stations {missing or 'none'}")
+    context.log.info(f"weather.observations [{window.label()}, {hours} hours]: {len(rows)} rows from {manifest.source}, missing stations {missing or 'none'}")
     return MaterializeResult(
         metadata=table_metadata(
             OBSERVATIONS,
@@ -155,6 +192,7 @@ def observations(context: AssetExecutionContext, kma: KmaResource, landing: Land
             stations_present=len(present),
             stations_missing=len(missing),
             missing_station_ids=", ".join(map(str, missing)) or "none",
+            missing_station_hours=sum(hours - hours_per_station[s] for s in missing),
             items_received=report.items,
             items_outside_hour=report.ignored["outside_hour"],
             items_other_station=report.ignored["other_station"],

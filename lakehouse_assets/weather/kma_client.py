@@ -1,10 +1,15 @@
-"""The HTTP client for KMA `getWthrDataList`: pagination, result codes, retries with backoff.
+"""The HTTP client for KMA `getWthrDataList` (no Dagster): pagination, result codes, retries.
 
-HTTP 5xx/429, timeouts, dropped connections, unreadable bodies and code 22 (quota) are retried with
-exponential backoff; key problems (20/30/31/32) and other codes fail at once. The service key
-travels only in the query string: exceptions name the endpoint and parameters without it (the
-transport's exception, whose text holds the URL, is never chained) and urllib3's debug line with
-the URL is masked.
+Each page is retried at two levels, each up to `max_attempts` times with exponential backoff
+(`backoff_seconds`, doubling, at most `max_backoff_seconds`) through the injectable `sleep`:
+- transport, by urllib3's `Retry` on the `requests` session: HTTP 5xx/429, timeouts, refused and
+  dropped connections;
+- service, by tenacity: code 22 (quota) and bodies that are no KMA response.
+Key problems (20/30/31/32) and any other code fail at once.
+
+The service key travels only in the query string: exceptions name the endpoint and parameters
+without it (the transport's exception, whose text holds the URL, is never chained or quoted) and
+the log lines of urllib3 and requests that hold the URL are masked.
 """
 
 from __future__ import annotations
@@ -16,10 +21,15 @@ from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
-from .kma_responses import (
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from .kma_protocol import (
     ENDPOINT,
     KEY_PROBLEMS,
-    KST,
     MAX_PAGES,
     NO_DATA,
     OK,
@@ -32,9 +42,11 @@ from .kma_responses import (
     KmaResult,
     KmaUnavailable,
     decode_body,
+    request_params,
 )
 
 _KEY_IN_URL = re.compile(r"(?i)(servicekey=)[^&\s\"']+")
+RETRIED_STATUSES = frozenset([429, *range(500, 600)])
 
 
 def redact(text: str) -> str:
@@ -43,7 +55,7 @@ def redact(text: str) -> str:
 
 
 class _MaskServiceKey(logging.Filter):
-    """urllib3 logs each request line with its URL at DEBUG: mask the key before any handler sees it."""
+    """urllib3 logs request lines and retries with their URL: mask the key before any handler sees it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -53,14 +65,50 @@ class _MaskServiceKey(logging.Filter):
 
 
 def _install_log_mask() -> None:
-    for name in ("urllib3.connectionpool", "requests"):
+    for name in ("urllib3.connectionpool", "urllib3.util.retry", "requests"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, _MaskServiceKey) for f in logger.filters):
             logger.addFilter(_MaskServiceKey())
 
 
-class _Retry(Exception):
-    """A failed attempt worth repeating (internal)."""
+class _TransportRetry(Retry):
+    """urllib3's `Retry` pausing through the client's `sleep` and telling the client each retry.
+
+    urllib3 would not pause before the first retry; the client pauses `backoff_factor` seconds
+    there and doubles from it, like the service-level retries.
+    """
+
+    pause: Callable[[float], None] = staticmethod(time.sleep)
+    notify: Callable[[str, int, float], None] = staticmethod(lambda problem, attempt, seconds: None)
+
+    def new(self, **kw: Any) -> "_TransportRetry":
+        retry = super().new(**kw)
+        retry.pause, retry.notify = self.pause, self.notify
+        return retry
+
+    def get_backoff_time(self) -> float:
+        failures = len(self.history)
+        return min(self.backoff_max, self.backoff_factor * 2 ** (failures - 1)) if failures else 0.0
+
+    def sleep(self, response: Any = None) -> None:
+        last = self.history[-1]
+        problem = f"HTTP {last.status}" if last.status else _transport_problem(last.error)
+        seconds = self.get_backoff_time()
+        self.notify(problem, len(self.history), seconds)
+        self.pause(seconds)
+
+
+def _transport_problem(error: BaseException | None, timeout: tuple[float, float] | None = None) -> str:
+    # Only the type: the text of urllib3's and requests' errors holds the URL, and so the key.
+    reason = error.reason if isinstance(error, MaxRetryError) else error
+    # urllib3 derives NewConnectionError (refused, unreachable) from ConnectTimeoutError.
+    if isinstance(reason, (ReadTimeoutError, ConnectTimeoutError, requests.Timeout)) and not isinstance(reason, NewConnectionError):
+        return f"timed out (connect {timeout[0]:g}s, read {timeout[1]:g}s)" if timeout else "timed out"
+    return f"request failed ({type(reason).__name__})"
+
+
+class _ServiceRetry(Exception):
+    """A response worth asking for again: quota exceeded, or a body that is no KMA response."""
 
     def __init__(self, problem: str, quota: bool = False):
         super().__init__(problem)
@@ -92,8 +140,6 @@ class KmaClient:
     ):
         if not service_key:
             raise ValueError("KmaClient needs a service key (the offline sample source needs none)")
-        import requests
-
         _install_log_mask()
         self.url = f"{base_url.rstrip('/')}/{ENDPOINT}"
         # data.go.kr hands out the key twice: "Encoding" (already %-escaped) and "Decoding". Send
@@ -106,8 +152,27 @@ class KmaClient:
         self.max_backoff_seconds = max_backoff_seconds
         self.sleep = sleep
         self.log = log or logging.getLogger(__name__)
+        self._what = ""  # the request in flight, for the transport's retry warnings
         self._session = requests.Session()
-        self._requests = requests
+        adapter = HTTPAdapter(max_retries=self._transport_retry())
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def _transport_retry(self) -> _TransportRetry:
+        retry = _TransportRetry(
+            total=self.max_attempts - 1,
+            status_forcelist=RETRIED_STATUSES,
+            backoff_factor=self.backoff_seconds,
+            backoff_max=self.max_backoff_seconds,
+            raise_on_status=False,  # the last 5xx answer comes back, to be reported with its status
+            respect_retry_after_header=False,
+        )
+        retry.pause = self.sleep
+        retry.notify = lambda problem, attempt, seconds: self._warn(self._what, problem, attempt, seconds)
+        return retry
+
+    def _warn(self, what: str, problem: str, attempt: int, seconds: float) -> None:
+        self.log.warning(f"{what}: {problem}; attempt {attempt}/{self.max_attempts}, retrying in {seconds:g}s")
 
     def fetch(self, station_id: int, start_kst: datetime, end_kst: datetime) -> KmaResult:
         """All hours of `station_id` from `start_kst` to `end_kst` (KST, both included), every page."""
@@ -127,52 +192,59 @@ class KmaClient:
             if len(items) >= total:
                 break
             if not page.items:
-                raise KmaUnavailable(f"{self._what(params)}: page {page_no} came back empty with {len(items)} of {total} items")
+                raise KmaUnavailable(f"{self._describe(params)}: page {page_no} came back empty with {len(items)} of {total} items")
         else:
-            raise KmaApiError(f"{self._what(params)}: more than {MAX_PAGES} pages (totalCount {total})")
+            raise KmaApiError(f"{self._describe(params)}: more than {MAX_PAGES} pages (totalCount {total})")
         return KmaResult(self.source, OK, "NORMAL_SERVICE", tuple(bodies), tuple(items), total)
 
     def _get(self, params: dict[str, str]) -> tuple[bytes, KmaPage]:
-        what = self._what(params)
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                return self._attempt(params, what)
-            except _Retry as retry:
-                if attempt == self.max_attempts:
-                    error = KmaQuotaExceeded if retry.quota else KmaUnavailable
-                    advice = " The daily quota renews at midnight KST; ask data.go.kr for more traffic if this repeats." if retry.quota else ""
-                    raise error(
-                        f"{what}: {retry.problem} (gave up after {attempt} attempts).{advice}",
-                        code=QUOTA_EXCEEDED if retry.quota else None,
-                    ) from None
-                pause = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 1))
-                self.log.warning(f"{what}: {retry.problem}; attempt {attempt}/{self.max_attempts}, retrying in {pause:g}s")
-                self.sleep(pause)
-        raise AssertionError("unreachable")
+        what = self._describe(params)
+
+        def before_sleep(state: RetryCallState) -> None:
+            self._warn(what, state.outcome.exception().problem, state.attempt_number, state.next_action.sleep)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=wait_exponential(multiplier=self.backoff_seconds, max=self.max_backoff_seconds),
+            retry=retry_if_exception_type(_ServiceRetry),
+            sleep=self.sleep,
+            before_sleep=before_sleep,
+        )
+        try:
+            return retrying(self._attempt, params, what)
+        except RetryError as spent:
+            retry = spent.last_attempt.exception()
+            advice = " The daily quota renews at midnight KST; ask data.go.kr for more traffic if this repeats." if retry.quota else ""
+            error = KmaQuotaExceeded if retry.quota else KmaUnavailable
+            raise error(
+                f"{what}: {retry.problem} (gave up after {spent.last_attempt.attempt_number} attempts).{advice}",
+                code=QUOTA_EXCEEDED if retry.quota else None,
+            ) from None
 
     def _attempt(self, params: dict[str, str], what: str) -> tuple[bytes, KmaPage]:
-        requests = self._requests
-        query = f"serviceKey={self._key}&{urlencode(params)}"
+        self._what = what
         try:
-            response = self._session.get(f"{self.url}?{query}", timeout=self.timeout)
-        except requests.Timeout:
-            raise _Retry(f"timed out (connect {self.timeout[0]:g}s, read {self.timeout[1]:g}s)") from None
+            response = self._session.get(f"{self.url}?serviceKey={self._key}&{urlencode(params)}", timeout=self.timeout)
         except requests.RequestException as exc:
-            # The exception's text holds the URL (and so the key): only its type is reported.
-            raise _Retry(f"request failed ({type(exc).__name__})") from None
+            cause = exc.args[0] if exc.args else None
+            if isinstance(cause, MaxRetryError):  # the transport's attempts are spent
+                raise KmaUnavailable(f"{what}: {_transport_problem(cause, self.timeout)} (gave up after {self.max_attempts} attempts).") from None
+            # Failed while reading the body, after the transport handed the response over.
+            raise _ServiceRetry(_transport_problem(exc, self.timeout)) from None
         body = response.content
-        if response.status_code >= 500 or response.status_code == 429:
-            raise _Retry(f"HTTP {response.status_code}")
+        if response.status_code in RETRIED_STATUSES:
+            attempts = len(getattr(getattr(response.raw, "retries", None), "history", ())) + 1
+            raise KmaUnavailable(f"{what}: HTTP {response.status_code} (gave up after {attempts} attempts).")
         try:
             page = decode_body(body)
         except KmaBodyError as exc:
             if response.status_code >= 400:
                 raise KmaApiError(f"{what}: HTTP {response.status_code} with an unreadable body") from None
-            raise _Retry(f"unreadable response body ({redact(str(exc))[:160]})") from None
+            raise _ServiceRetry(f"unreadable response body ({redact(str(exc))[:160]})") from None
         if page.code in (OK, NO_DATA):
             return body, page
         if page.code == QUOTA_EXCEEDED:
-            raise _Retry(f"quota exceeded (code 22, {page.message or 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR'})", quota=True)
+            raise _ServiceRetry(f"quota exceeded (code 22, {page.message or 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR'})", quota=True)
         if page.code in KEY_PROBLEMS:
             raise KmaKeyError(
                 f"{what}: KMA refused the service key: code {page.code}, {KEY_PROBLEMS[page.code]} ({page.message}). "
@@ -181,23 +253,6 @@ class KmaClient:
             )
         raise KmaApiError(f"{what}: KMA answered code {page.code}: {page.message or 'no message'}", code=page.code)
 
-    def _what(self, params: dict[str, str]) -> str:
+    def _describe(self, params: dict[str, str]) -> str:
         shown = {k: params[k] for k in ("stnIds", "startDt", "startHh", "endDt", "endHh", "pageNo") if k in params}
         return f"GET {self.url} " + " ".join(f"{k}={v}" for k, v in shown.items())
-
-
-def request_params(station_id: int, start_kst: datetime, end_kst: datetime, page_no: int, page_size: int) -> dict[str, str]:
-    """The query parameters of one page (the key is added by the client)."""
-    start, end = start_kst.astimezone(KST), end_kst.astimezone(KST)
-    return {
-        "pageNo": str(page_no),
-        "numOfRows": str(page_size),
-        "dataType": "JSON",
-        "dataCd": "ASOS",
-        "dateCd": "HR",
-        "startDt": start.strftime("%Y%m%d"),
-        "startHh": start.strftime("%H"),
-        "endDt": end.strftime("%Y%m%d"),
-        "endHh": end.strftime("%H"),
-        "stnIds": str(station_id),
-    }

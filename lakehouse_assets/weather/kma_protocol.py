@@ -1,23 +1,27 @@
-"""KMA `getWthrDataList` responses: result codes, the errors they become, and body decoding.
+"""The KMA ASOS hourly service (data.go.kr `AsosHourlyInfoService/getWthrDataList`): its request
+parameters, which hours it serves, its result codes and the errors they become, body decoding.
 
 A body is the service's JSON envelope (`response.header.resultCode/resultMsg`,
 `response.body.items.item[]`, `totalCount`), the gateway's XML error
 (`OpenAPI_ServiceResponse/cmmMsgHeader/returnReasonCode`, sent even when JSON was asked), or the
-service's XML envelope. `decode_body` reads all three. No I/O here.
+service's XML envelope. `decode_body` reads all three.
+
+Result codes: 00 data, 03 no data (an empty hour, not a failure), 22 quota exceeded (retried, then
+`KmaQuotaExceeded`), 20/30/31/32 key problems (`KmaKeyError` at once), any other code `KmaApiError`.
+No I/O and no Dagster here: `kma_client` speaks HTTP, `sample_data.weather` answers offline.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Protocol
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 ENDPOINT = "AsosHourlyInfoService/getWthrDataList"
-KST = timezone(timedelta(hours=9))
-# 108 Seoul, 159 Busan, 143 Daegu, 112 Incheon, 156 Gwangju, 133 Daejeon, 152 Ulsan, 184 Jeju.
-DEFAULT_STATIONS = (108, 159, 143, 112, 156, 133, 152, 184)
+KST = ZoneInfo("Asia/Seoul")  # the service speaks Korea time: `tm`, startDt/startHh, endDt/endHh
 
 OK, NO_DATA, QUOTA_EXCEEDED = "00", "03", "22"
 KEY_PROBLEMS = {
@@ -86,7 +90,9 @@ class KmaResult:
 
 
 class KmaSource(Protocol):
-    source: str
+    """The real client or the offline sample source: every page of one station's hours."""
+
+    source: str  # "kma" | "sample"
 
     def fetch(self, station_id: int, start_kst: datetime, end_kst: datetime) -> KmaResult: ...
 
@@ -94,6 +100,23 @@ class KmaSource(Protocol):
 def is_served(hour: datetime, now: datetime) -> bool:
     """Whether the service answers for `hour` at `now`: it serves up to the previous KST day (endDt <= D-1)."""
     return hour.astimezone(KST).date() < now.astimezone(KST).date()
+
+
+def request_params(station_id: int, start_kst: datetime, end_kst: datetime, page_no: int, page_size: int) -> dict[str, str]:
+    """The query parameters of one page (the client adds the key)."""
+    start, end = start_kst.astimezone(KST), end_kst.astimezone(KST)
+    return {
+        "pageNo": str(page_no),
+        "numOfRows": str(page_size),
+        "dataType": "JSON",
+        "dataCd": "ASOS",
+        "dateCd": "HR",
+        "startDt": start.strftime("%Y%m%d"),
+        "startHh": start.strftime("%H"),
+        "endDt": end.strftime("%Y%m%d"),
+        "endHh": end.strftime("%H"),
+        "stnIds": str(station_id),
+    }
 
 
 def decode_body(body: bytes) -> KmaPage:

@@ -7,7 +7,7 @@
 `date`/`hour` are the UTC partition hour (the KST observation hour minus nine hours), so a folder
 and an `observations` partition are the same hour and a backfill of one never touches another.
 The manifest is written last and names each object with its size and SHA-256: a reader takes
-exactly the objects of one complete fetch, and notices an object changed under it.
+exactly the objects of one complete fetch, and notices an object changed under it. No Dagster.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from lakehouse_assets.resources.kma import KST, KmaResult
-from lakehouse_assets.resources.storage import LandingStorage
+from lakehouse_assets.storage_interface import LandingStorage
+
+from .kma_protocol import KST, KmaResult, decode_body
 
 WEATHER_PREFIX = "weather/"
 MANIFEST = "_manifest.json"
@@ -90,8 +91,6 @@ def write_raw_partition(
     landing: LandingStorage, hour: datetime, source: str, results: Mapping[int, KmaResult], fetched_at: datetime | None = None
 ) -> RawManifest:
     """Store every body of every station's response for the hour, then the manifest naming them."""
-    from lakehouse_assets.resources.kma import decode_body
-
     objects = []
     for station_id, result in results.items():
         for page, body in enumerate(result.bodies, start=1):

@@ -1,6 +1,6 @@
 """Response items -> `weather.observations` rows (pure: no I/O, no Dagster).
 
-Rules (contract: shared/contracts/weather.md; readings where it leaves room: CONTRACT_NOTES.md):
+Rules (contract: docs/contracts/weather.md; readings where it leaves room: CONTRACT_NOTES.md):
 - `tm` is KST `YYYY-MM-DD HH:MM`; `observed_at` is that instant in UTC.
 - `""`, `" "` (any blank) and `"-"` are missing -> None; only `rn == ""` is 0.0 (no rain).
 - Numbers are parsed from the strings exactly (`float` of the text: the nearest double, no rounding).
@@ -20,8 +20,8 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from lakehouse_assets.lakehouse.tables import Window
-from lakehouse_assets.resources.kma import KST
 
+from .kma_protocol import KST
 from .tables import VALUE_COLUMNS
 
 MISSING = ("", "-")  # compared after stripping, so " " and other blanks are missing too

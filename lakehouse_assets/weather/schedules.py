@@ -24,8 +24,7 @@ from dagster import (
     schedule,
 )
 
-from lakehouse_assets.assets_common import hour_key, hourly_partitions
-from lakehouse_assets.resources.kma import KST
+from lakehouse_assets.assets_common import KST, hour_key, hourly_partitions
 
 from .assets import OBSERVATIONS_KEY, RAW_KEY
 

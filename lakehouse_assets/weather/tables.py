@@ -1,4 +1,4 @@
-"""The weather tables, declared once (contract: shared/contracts/weather.md)."""
+"""The weather tables, declared once (contract: docs/contracts/weather.md)."""
 
 from __future__ import annotations
 

@@ -1,30 +1,39 @@
-"""The pure Spark transform of the day's snapshots into `banner.stats_daily` rows."""
+"""The day's snapshots into `banner.stats_daily` rows: the one SQL definition, on each engine."""
 
 from datetime import date, datetime, timezone
 
+import pyarrow as pa
 import pytest
 
 DAY = date(2026, 11, 20)
 
 
-@pytest.mark.spark
-def test_banner_stats_transform(spark):
+def test_banner_stats_transform(engine):
     from lakehouse_assets.banner.stats import banner_stats
 
     at = datetime(2026, 11, 20, 3, tzinfo=timezone.utc)
-    impressions = spark.createDataFrame(
-        [(1, 1, "a", at), (2, 1, "a", at), (3, 1, None, at), (4, 1, "b", at), (5, 2, "c", at), (6, None, "d", at)],
-        "impression_id long, banner_id int, user_id string, shown_at timestamp",
+
+    def frame(columns: dict, types: dict):
+        return engine.from_arrow(pa.table({name: pa.array(values, types[name]) for name, values in columns.items()}))
+
+    ts = pa.timestamp("us", tz="UTC")
+    impressions = frame(
+        {"impression_id": [1, 2, 3, 4, 5, 6], "banner_id": [1, 1, 1, 1, 2, None], "user_id": ["a", "a", None, "b", "c", "d"], "shown_at": [at] * 6},
+        {"impression_id": pa.int64(), "banner_id": pa.int32(), "user_id": pa.string(), "shown_at": ts},
     )
-    clicks = spark.createDataFrame([(1, 1, "a", at), (2, 3, "x", at)], "click_id long, banner_id int, user_id string, clicked_at timestamp")
-    orders = spark.createDataFrame(
-        [(1, "a", 9, 10.10, at, 1), (2, "x", 9, 20.20, at, 3), (3, "z", 9, 99.99, at, None)],
-        "order_id long, user_id string, product_id int, amount double, ordered_at timestamp, banner_id int",
+    clicks = frame({"click_id": [1, 2], "banner_id": [1, 3], "user_id": ["a", "x"], "clicked_at": [at] * 2},
+                   {"click_id": pa.int64(), "banner_id": pa.int32(), "user_id": pa.string(), "clicked_at": ts})  # fmt: skip
+    orders = frame(
+        {"order_id": [1, 2, 3], "user_id": ["a", "x", "z"], "product_id": [9, 9, 9], "amount": [10.10, 20.20, 99.99], "ordered_at": [at] * 3, "banner_id": [1, 3, None]},
+        {"order_id": pa.int64(), "user_id": pa.string(), "product_id": pa.int32(), "amount": pa.float64(), "ordered_at": ts, "banner_id": pa.int32()},
     )
-    costs = spark.createDataFrame([(1, DAY, 5.05), (2, DAY, 0.0), (4, DAY, 7.0)], "banner_id int, cost_date date, spend double")
-    banners = spark.createDataFrame([(1, 10, 100), (2, 10, 101), (4, 11, 100)], "banner_id int, campaign_id int, tab_id int")
-    campaigns = spark.createDataFrame([(10, 1000), (11, 1001)], "campaign_id int, advertiser_id int")
-    rows = {r["banner_id"]: r.asDict() for r in banner_stats(DAY, impressions, clicks, orders, costs, banners, campaigns).collect()}
+    costs = frame({"banner_id": [1, 2, 4], "cost_date": [DAY] * 3, "spend": [5.05, 0.0, 7.0]},
+                  {"banner_id": pa.int32(), "cost_date": pa.date32(), "spend": pa.float64()})  # fmt: skip
+    banners = frame({"banner_id": [1, 2, 4], "campaign_id": [10, 10, 11], "tab_id": [100, 101, 100]},
+                    {"banner_id": pa.int32(), "campaign_id": pa.int32(), "tab_id": pa.int32()})  # fmt: skip
+    campaigns = frame({"campaign_id": [10, 11], "advertiser_id": [1000, 1001]}, {"campaign_id": pa.int32(), "advertiser_id": pa.int32()})
+    result = banner_stats(engine, DAY, impressions=impressions, clicks=clicks, orders=orders, costs=costs, banners=banners, campaigns=campaigns)
+    rows = {r["banner_id"]: r for r in engine.rows(result)}
     assert set(rows) == {1, 2, 3, 4}  # the NULL banner and the unattributed order make no row
     one = rows[1]
     assert (one["impressions"], one["unique_viewers"], one["clicks"], one["orders"]) == (4, 2, 1, 1)

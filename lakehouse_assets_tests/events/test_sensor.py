@@ -60,12 +60,41 @@ def test_new_objects_request_their_hours_once(storage, at):
     requests, cursor = tick(storage)
     assert partitions(requests) == ["2026-11-20-08:00", "2026-11-20-09:00"]
     assert {r.tags["lakehouse/new_objects"] for r in requests} == {"0", "1", "2"}
-    assert closed_empty(requests) == ["2026-11-20-07:00"]  # in the look-back, closed, nothing landed
+    # Closed hours with nothing landed: 07 in the look-back, and on this first tick 06, the hour before
+    # the oldest one with objects or the look-back window (Silver of 07 reads Bronze of 06).
+    assert closed_empty(requests) == ["2026-11-20-06:00", "2026-11-20-07:00"]
     again, cursor2 = tick(storage, cursor)
     assert again == []
     # A restarted daemon builds a new context from the stored cursor: nothing lost, nothing repeated.
     restarted, _ = tick(storage, cursor2)
     assert restarted == []
+
+
+def test_first_tick_takes_every_hour_already_landed_and_the_hour_before(storage, at):
+    for hour in range(1, 10):  # landed before the sensor ever ran, most of it before the 3-hour look-back
+        storage.put_bytes(key(hour, "seeded"), b"1\n")
+    storage.put_bytes(key(4, "too-old", day=19), b"1\n")  # 30 hours back: past the first tick's reach
+    requests, cursor = tick(storage)
+    assert partitions(requests) == [f"2026-11-20-{h:02d}:00" for h in range(1, 10)]
+    assert closed_empty(requests) == ["2026-11-20-00:00"]  # so Silver of 01 has the hour it reads before it
+    assert tick(storage, cursor)[0] == []
+    at(NOW + timedelta(hours=1))  # later ticks look back 3 hours only
+    storage.put_bytes(key(5, "late"), b"1\n")
+    requests, _ = tick(storage, cursor)
+    assert partitions(requests) == [] and closed_empty(requests) == ["2026-11-20-10:00"]
+
+
+def test_a_first_tick_spread_over_ticks_still_requests_the_hour_before_the_oldest(storage, at):
+    for name in ("a", "b"):
+        storage.put_bytes(key(4, name), b"1\n")
+        storage.put_bytes(key(8, name), b"1\n")
+    cursor, handed_out = WatchCursor(), []
+    for _ in range(3):  # capped at 2 objects a tick: 04, then 08, then the tick that completes
+        plan = plan_event_runs(storage, cursor, NOW, sensors.LOOKBACK, 2, time.monotonic() + 30, hourly_partitions.start)
+        handed_out += [h.hour for h, objects in plan.hours.items() if objects]
+        cursor = plan.cursor
+    assert handed_out == [4, 8] and plan.complete
+    assert sorted(h.hour for h in plan.hours) == list(range(3, 10))  # from 03, the hour before 04
 
 
 def test_run_keys_are_stable_and_change_with_new_objects(storage, at):

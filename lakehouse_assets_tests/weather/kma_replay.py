@@ -1,6 +1,6 @@
 """A local stand-in for the KMA service: real HTTP on 127.0.0.1, replaying recorded-shape responses.
 
-`fixtures/kma/` holds the shapes the public service sends (copied from shared/fixtures/kma). A test
+`fixtures/kma/` holds recorded shapes of the public service's responses. A test
 queues replies (`server.script.append(...)`) that are served in order; once the queue is empty the
 `default` function answers from the request's query. Every request's query is recorded.
 """
@@ -37,6 +37,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0  # seconds the server waits before answering (to provoke client timeouts)
     content_type: str = "application/json;charset=UTF-8"
+    cut_after: int | None = None  # announce the whole body, send this many bytes, drop the connection
 
 
 def xml_reply(body: bytes, status: int = 200) -> Reply:
@@ -79,7 +80,9 @@ class KmaReplayServer:
                     self.send_header("Content-Type", reply.content_type)
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    self.wfile.write(reply.body[: reply.cut_after])
+                    if reply.cut_after is not None:
+                        self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
 

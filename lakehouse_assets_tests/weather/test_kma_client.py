@@ -7,19 +7,20 @@ from datetime import datetime
 
 import pytest
 
-from lakehouse_assets.resources.kma import (
+from lakehouse_assets.lakehouse.tables import Window
+from lakehouse_assets.resources.kma import KmaResource
+from lakehouse_assets.weather.kma_protocol import (
     KST,
     NO_DATA,
     OK,
     KmaApiError,
     KmaKeyError,
     KmaQuotaExceeded,
-    KmaResource,
     KmaUnavailable,
     decode_body,
 )
 from lakehouse_assets.weather.parse import observation_rows
-from lakehouse_assets.lakehouse.tables import Window
+from lakehouse_assets.weather.sources import kma_source
 from lakehouse_assets_tests.weather.kma_replay import (
     KEY_ERROR_XML,
     NODATA_BODY,
@@ -62,7 +63,7 @@ def debug_logs(caplog):
 def client(server, sleeps, **overrides):
     config = dict(base_url=server.base_url, service_key=KEY, max_attempts=4, backoff_seconds=2.0, read_timeout_seconds=5.0)
     config.update(overrides)
-    return KmaResource(**config).source(sleep=sleeps)
+    return kma_source(KmaResource(**config), sleep=sleeps)
 
 
 def assert_no_key(exc: BaseException) -> None:
@@ -208,6 +209,25 @@ def test_a_timeout_is_retried_then_succeeds(server):
     assert time.monotonic() - began < 1.5  # gave up on the slow answer after the read timeout
 
 
+def test_a_timeout_on_every_attempt_is_unavailable(server):
+    server.default = lambda q: Reply(OK_BODY, delay=1.0)
+    sleeps = Sleeps()
+    with pytest.raises(KmaUnavailable, match=r"timed out \(connect 5s, read 0.1s\) \(gave up after 2 attempts\)") as caught:
+        client(server, sleeps, max_attempts=2, read_timeout_seconds=0.1).fetch(108, HOUR, HOUR)
+    assert len(server.requests) == 2 and sleeps == [2.0] and caught.value.retryable
+    assert_no_key(caught.value)
+
+
+def test_a_body_cut_off_midway_is_retried(server, debug_logs):
+    server.script.extend([Reply(OK_BODY, cut_after=40), Reply(OK_BODY)])
+    sleeps = Sleeps()
+    result = client(server, sleeps).fetch(108, HOUR, HOUR)
+
+    assert result.code == OK and result.bodies == (OK_BODY,)
+    assert len(server.requests) == 2 and sleeps == [2.0]
+    assert "attempt 1/4, retrying in 2s" in debug_logs.text
+
+
 def test_an_unreadable_body_is_retried(server):
     server.script.extend([Reply(b'{"response": {"hea'), Reply(OK_BODY)])
     result = client(server, Sleeps()).fetch(108, HOUR, HOUR)
@@ -220,7 +240,7 @@ def test_connection_refused_names_no_key():
     resource = KmaResource(base_url=base_url, service_key=KEY, max_attempts=2, connect_timeout_seconds=0.5)
     sleeps = Sleeps()
     with pytest.raises(KmaUnavailable, match="request failed") as caught:
-        resource.source(sleep=sleeps).fetch(108, HOUR, HOUR)
+        kma_source(resource, sleep=sleeps).fetch(108, HOUR, HOUR)
     assert sleeps == [2.0]
     assert_no_key(caught.value)
 

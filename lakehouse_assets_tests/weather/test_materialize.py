@@ -18,7 +18,9 @@ from dagster import (
 from lakehouse_assets.assets_common import hour_key
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage
-from lakehouse_assets.resources.kma import DEFAULT_STATIONS, KST, KmaResource
+from lakehouse_assets.resources.kma import KmaResource
+from lakehouse_assets.settings import DEFAULT_KMA_STATIONS as DEFAULT_STATIONS
+from lakehouse_assets.weather.kma_protocol import KST
 from lakehouse_assets.sample_data.weather import sample_pages
 from lakehouse_assets.weather.assets import OBSERVATIONS_KEY, RAW_KEY, weather_assets
 from lakehouse_assets.weather.checks import weather_checks

@@ -7,7 +7,8 @@ import pytest
 
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LocalLandingStorage
-from lakehouse_assets.resources.kma import DEFAULT_STATIONS, KST, NO_DATA, OK, decode_body, is_served
+from lakehouse_assets.settings import DEFAULT_KMA_STATIONS as DEFAULT_STATIONS
+from lakehouse_assets.weather.kma_protocol import KST, NO_DATA, OK, decode_body, is_served
 from lakehouse_assets.sample_data import weather as sample
 from lakehouse_assets.weather.checks import completeness_result, duplicates_result, null_share_result, ranges_result
 from lakehouse_assets.weather.landing import RawPartitionError, read_raw_partition, station_key, write_raw_partition

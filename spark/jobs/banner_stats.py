@@ -6,9 +6,9 @@ Locations come from the same environment variables as the code location (LAKEHOU
 LAKEHOUSE_CATALOG_URI, AWS_ENDPOINT_URL); the transform is the one the Dagster asset runs
 (`lakehouse_assets.banner.stats`). Prints one JSON line with the rows written.
 
-Launched by Dagster Pipes (EMR: `dagster_aws.pipes.PipesEMRClient`), the day defaults to the run's
-partition key and the row counts go back as the asset's materialization metadata; messages go to
-S3 when Dagster's message reader asked for a bucket, else Pipes' default channel.
+Launched through Dagster Pipes (on EMR by `lakehouse_assets.banner.emr_assets`), the day defaults
+to the run's partition key and the row counts go back as the asset's materialization metadata;
+messages go to S3 when Dagster's message reader asked for a bucket, else Pipes' default channel.
 """
 
 import argparse
@@ -24,29 +24,14 @@ def parse_args(argv: list[str] | None, default_day: str | None = None) -> argpar
     return parser.parse_args(argv)
 
 
-def spark_session(app_name: str) -> Any:
-    from pyspark.sql import SparkSession
-
-    from lakehouse_assets.resources.spark import BASE_SPARK_CONFIG
-
-    builder = SparkSession.builder.appName(app_name)
-    for key, value in BASE_SPARK_CONFIG.items():
-        if key != "spark.driver.memory":  # spark-submit owns the driver's JVM options
-            builder = builder.config(key, value)
-    return builder.getOrCreate()
-
-
 def run_day(day: date, spark: Any | None = None) -> dict[str, Any]:
     """Write the day's stats; returns what was written (the job's JSON line)."""
     from lakehouse_assets.banner.stats import write_stats_day
     from lakehouse_assets.banner.tables import STATS_DAILY
-    from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
-    from lakehouse_assets.settings import get_settings
+    from lakehouse_assets.lakehouse.session import job_spark_session, settings_lakehouse
 
-    settings = get_settings()
-    props = {k: v for k, v in {"s3.endpoint": settings.aws_endpoint_url, "s3.region": settings.aws_region}.items() if v}
-    lakehouse = IcebergLakehouse(settings.catalog_uri, settings.lakehouse_root, props)
-    report = write_stats_day(spark or spark_session(f"banner-stats-{day}"), lakehouse, day)
+    lakehouse = settings_lakehouse()
+    report = write_stats_day(spark or job_spark_session(f"banner-stats-{day}"), lakehouse, day)
     return {"table": STATS_DAILY.identifier, "day": day.isoformat(), "rows": report.rows, "input_rows": report.input_rows, "location": lakehouse.table_location(STATS_DAILY)}
 
 

@@ -15,12 +15,9 @@ from datetime import date, datetime, timezone
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pyspark.sql import SparkSession
-
+    from lakehouse_assets.engine.spark_engine import SparkEngine
     from lakehouse_assets.events.pipeline import GOLD_BUILDERS, write_gold, write_silver
-    from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
-    from lakehouse_assets.resources.spark import BASE_SPARK_CONFIG
-    from lakehouse_assets.settings import get_settings
+    from lakehouse_assets.lakehouse.session import job_spark_session, settings_lakehouse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     gold_tables = {spec.identifier: spec for spec in GOLD_BUILDERS}
@@ -28,22 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("partition", help="UTC hour YYYY-MM-DDTHH, or a date YYYY-MM-DD for the daily tables")
     args = parser.parse_args(argv)
 
-    settings = get_settings()
-    builder = SparkSession.builder.appName(f"{args.table}-{args.partition}")
-    for key, value in BASE_SPARK_CONFIG.items():
-        if key != "spark.driver.memory":  # spark-submit owns the driver's JVM options
-            builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    props = {k: v for k, v in {"s3.endpoint": settings.aws_endpoint_url, "s3.region": settings.aws_region}.items() if v}
-    lakehouse = IcebergLakehouse(settings.catalog_uri, settings.lakehouse_root, props)
+    engine = SparkEngine(job_spark_session(f"{args.table}-{args.partition}"))
+    lakehouse = settings_lakehouse()
     if "T" in args.partition:
         partition = datetime.strptime(args.partition, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
     else:
         partition = date.fromisoformat(args.partition)
     if args.table == "silver.events":
-        written = {spec.identifier: rows for spec, rows, _ in write_silver(spark, lakehouse, partition)}
+        written = {spec.identifier: rows for spec, rows, _ in write_silver(engine, lakehouse, partition)}
     else:
-        written = {args.table: write_gold(gold_tables[args.table], spark, lakehouse, partition)}
+        written = {args.table: write_gold(gold_tables[args.table], engine, lakehouse, partition)}
     print(json.dumps({"table": args.table, "partition": args.partition, "rows": written}))
     return 0
 

@@ -57,12 +57,34 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"not strict JSON: {name}")
 
 
+MAX_NESTING = 64
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and objects nest (a scalar is 0, `{}` is 1)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def strict_json(raw: str) -> Any:
-    """One strict JSON value (no NaN/Infinity, nothing after it); raises ValueError otherwise."""
+    """One strict JSON value (no NaN/Infinity, nothing after it, at most MAX_NESTING deep);
+    raises ValueError otherwise. A lone UTF-16 surrogate escape in a top-level string reads as U+FFFD."""
     try:
-        return json.loads(raw, parse_constant=_no_constants)
+        value = json.loads(raw, parse_constant=_no_constants)
     except RecursionError as error:
         raise ValueError("nested too deeply") from error
+    if _depth(value) > MAX_NESTING:
+        raise ValueError("nested too deeply")
+    if isinstance(value, dict):
+        value = {k: _LONE_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for k, v in value.items()}
+    return value
 
 
 def _missing(record: dict[str, Any], name: str) -> bool:

@@ -1,0 +1,164 @@
+"""The embedded engine: DuckDB in this process, no JVM.
+
+Reads a table through its current snapshot's file list (`read_parquet([...])` locally, a pyarrow
+dataset on S3: no httpfs extension), runs the shared SQL, writes Parquet aside and commits it
+through the table layer. Nothing downloads an extension at run time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
+from lakehouse_assets.lakehouse.schemas import arrow_schema
+from lakehouse_assets.lakehouse.tables import TableSpec, Window
+
+from . import files
+from .sql import bind, literal, render
+
+DUCKDB_TYPES = {
+    "string": "VARCHAR", "int": "INTEGER", "long": "BIGINT", "double": "DOUBLE",
+    "timestamp": "TIMESTAMPTZ", "date": "DATE", "boolean": "BOOLEAN",
+}  # fmt: skip
+
+
+@dataclass
+class DuckDBEngine:
+    """One DuckDB connection per engine object; memory, threads and the spill folder from settings."""
+
+    memory_limit: str | None = None
+    threads: int | None = None
+    temp_directory: str | None = None
+    name: str = field(default="duckdb", init=False)
+    _connection: Any = field(default=None, init=False, repr=False)
+    _names: Any = field(default_factory=itertools.count, init=False, repr=False)
+    _lock: Any = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def connection(self) -> Any:
+        if self._connection is None:
+            import duckdb
+
+            config: dict[str, Any] = {
+                "autoinstall_known_extensions": "false",
+                "autoload_known_extensions": "false",
+            }
+            if self.memory_limit:
+                config["memory_limit"] = self.memory_limit
+            if self.threads:
+                config["threads"] = int(self.threads)
+            if self.temp_directory:
+                config["temp_directory"] = self.temp_directory
+            connection = duckdb.connect(":memory:", config=config)
+            # Dates and hours of TIMESTAMPTZ values are UTC ones, as in the Spark session.
+            connection.execute("SET TimeZone = 'UTC'")
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _view(self, relation: Any) -> str:
+        with self._lock:
+            name = f"lakehouse_input_{next(self._names)}"
+        relation.create_view(name, replace=True)
+        return name
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def read(self, lakehouse: IcebergLakehouse, spec: TableSpec, windows: Iterable[Window] | None = None) -> Any:
+        """The table's rows in `windows` (all when None), from the current snapshot's files."""
+        windows = list(windows) if windows is not None else None
+        paths = lakehouse.data_files(spec, windows)
+        con = self.connection
+        if not paths:
+            relation = con.from_arrow(arrow_schema(spec).empty_table())
+        elif all(files.local_path(p) for p in paths):
+            listed = ", ".join(literal(files.local_path(p)) for p in paths)
+            # The folder names hold `column=value` (Hive style): the files, not the paths, give the values.
+            relation = con.sql(f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)")
+        else:
+            import pyarrow.dataset as ds
+
+            filesystem, _ = files.arrow_filesystem(paths[0], lakehouse.io_properties)
+            dataset = ds.dataset([files.arrow_filesystem(p, lakehouse.io_properties)[1] for p in paths], format="parquet", filesystem=filesystem)
+            relation = con.from_arrow(dataset)
+        columns = ", ".join(f'CAST("{c.name}" AS {DUCKDB_TYPES[c.type]}) AS "{c.name}"' for c in spec.columns)
+        where = ""
+        if windows is not None:
+            bounds = [_window_condition(spec, w) for w in windows]
+            where = " WHERE " + (" OR ".join(bounds) if bounds else "FALSE")
+        return con.sql(f"SELECT {columns} FROM {self._view(relation)}{where}")
+
+    def from_arrow(self, table: Any) -> Any:
+        return self.connection.from_arrow(table)
+
+    # -- computing ------------------------------------------------------------------------------
+
+    def query(self, sql: str, inputs: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Any:
+        """Run shared SQL over named inputs (relations of this engine); lazy until used."""
+        tables = {name: self._view(relation) for name, relation in (inputs or {}).items()}
+        return self.connection.sql(render(bind(sql, params), "duckdb", tables))
+
+    def json_fields(self, bronze: Any, fields: Iterable[str]) -> Any:
+        from .duckdb_json import fields_sql
+
+        return self.query(fields_sql(tuple(fields)), {"bronze": bronze})
+
+    def keep(self, relation: Any) -> Any:
+        """Compute once into a temporary table, for several outputs to read."""
+        with self._lock:
+            name = f"lakehouse_kept_{next(self._names)}"
+        relation.create(name)
+        return self.connection.table(name)
+
+    def release(self, relation: Any) -> None:
+        name = getattr(relation, "alias", None)
+        if name and name.startswith("lakehouse_kept_"):
+            self.connection.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def rows(self, relation: Any, limit: int | None = None) -> list[dict]:
+        relation = relation.limit(limit) if limit is not None else relation
+        return relation.arrow().to_pylist() if hasattr(relation.arrow(), "to_pylist") else relation.fetch_arrow_table().to_pylist()
+
+    def arrow(self, relation: Any) -> Any:
+        result = relation.arrow()
+        return result.read_all() if hasattr(result, "read_all") else result
+
+    def count(self, relation: Any) -> int:
+        return relation.aggregate("count(*)").fetchone()[0]
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def write(self, lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, relation: Any) -> int:
+        """Write `relation` as the table's partition `window` and commit it atomically; returns rows."""
+        lakehouse.ensure_table(spec)
+        missing = [c.name for c in spec.columns if c.name not in relation.columns]
+        if missing:
+            from lakehouse_assets.lakehouse.catalog import SchemaMismatch
+
+            raise SchemaMismatch(f"{spec.identifier}: data lacks columns {missing}")
+        columns = ", ".join(f'CAST("{c.name}" AS {DUCKDB_TYPES[c.type]}) AS "{c.name}"' for c in spec.columns)
+        conformed = self.connection.sql(f"SELECT {columns} FROM {self._view(relation)}")
+        target = f"{files.staging_prefix(lakehouse, spec, window)}.parquet"
+        local = files.local_path(target)
+        if local:
+            from pathlib import Path
+
+            Path(local).parent.mkdir(parents=True, exist_ok=True)
+            conformed.write_parquet(local, compression="zstd")
+        else:  # object storage: batches streamed through the table's file IO (no httpfs extension)
+            files.write_arrow_file(lakehouse, spec, target, conformed.fetch_record_batch())
+        return files.commit_files(lakehouse, spec, window, [target])
+
+
+def _window_condition(spec: TableSpec, window: Window) -> str:
+    column = f'"{spec.partition_column}"'
+    if spec.column(spec.partition_column).type == "date":
+        return f"({column} >= {literal(window.start.date())} AND {column} < {literal(window.end.date())})"
+    return f"({column} >= {literal(window.start)} AND {column} < {literal(window.end)})"

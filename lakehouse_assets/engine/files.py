@@ -1,0 +1,123 @@
+"""Result files of either engine: where they go, what they hold, and their commit.
+
+Both engines write Parquet aside (under the table's `data/` folder, in a fresh name) and hand the
+file list to the one table layer, which checks nothing overlaps and commits atomically. What a
+written file holds is read from its footer (row count, partition column bounds): no engine job.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
+from lakehouse_assets.lakehouse.schemas import arrow_schema
+from lakehouse_assets.lakehouse.tables import TableSpec, Window
+
+
+def staging_prefix(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window) -> str:
+    """A new path in the partition's data folder, never reused (the table layer's naming)."""
+    from lakehouse_assets.lakehouse.staging import staging_path
+
+    return staging_path(lakehouse, spec, window)
+
+
+def write_arrow_file(lakehouse: IcebergLakehouse, spec: TableSpec, path: str, batches: Any) -> None:
+    """Arrow batches into one Parquet file at `path` through the table's file IO (local or S3)."""
+    import pyarrow.parquet as pq
+
+    schema = arrow_schema(spec)
+    with lakehouse.file_io(path).new_output(path).create(overwrite=True) as stream:
+        with pq.ParquetWriter(stream, schema, compression="zstd") as writer:
+            for batch in batches:
+                writer.write_table(pa_table(batch).cast(schema))
+
+
+def pa_table(batch: Any) -> Any:
+    import pyarrow as pa
+
+    return batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+
+
+def arrow_filesystem(uri: str, io_properties: dict[str, str]) -> tuple[Any, str]:
+    """(pyarrow FileSystem, path inside it) for a `file://` or `s3://` URI.
+
+    S3 honours the lakehouse's `s3.endpoint` (AWS_ENDPOINT_URL: MinIO and other S3-compatible
+    stores) and `s3.region`; credentials come from the standard AWS environment.
+    """
+    from pyarrow import fs
+
+    parsed = urlparse(uri)
+    if parsed.scheme in ("s3", "s3a"):
+        endpoint = io_properties.get("s3.endpoint")
+        s3 = fs.S3FileSystem(
+            endpoint_override=endpoint or None,
+            region=io_properties.get("s3.region") or None,
+            scheme=urlparse(endpoint).scheme if endpoint else "https",
+        )
+        return s3, f"{parsed.netloc}{parsed.path}"
+    if parsed.scheme in ("file", ""):
+        return fs.LocalFileSystem(), parsed.path if parsed.scheme else uri
+    raise ValueError(f"unsupported storage scheme in {uri!r}")
+
+
+def local_path(uri: str) -> str | None:
+    parsed = urlparse(uri)
+    return parsed.path if parsed.scheme == "file" else None
+
+
+def written_rows(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, files: list[str]) -> tuple[int, list[str]]:
+    """(rows, the files holding rows), from the Parquet footers; raises when a row lies outside `window`.
+
+    Rows outside the window are an error in the transform, not something to drop silently.
+    """
+    import pyarrow.parquet as pq
+
+    lo, hi = _bound(spec, window.start), _bound(spec, window.end)
+    rows, kept, outside = 0, [], 0
+    for path in files:
+        with lakehouse.file_io(path).new_input(path).open() as stream:
+            meta = pq.ParquetFile(stream).metadata
+        if meta.num_rows == 0:
+            continue
+        index = meta.schema.to_arrow_schema().get_field_index(spec.partition_column)
+        for group in range(meta.num_row_groups):
+            stats = meta.row_group(group).column(index).statistics
+            if stats is None or not stats.has_min_max or stats.null_count or not (lo <= _plain(stats.min) and _plain(stats.max) < hi):
+                outside += 1
+        rows += meta.num_rows
+        kept.append(path)
+    if outside:
+        raise ValueError(f"{spec.identifier}: rows fall outside partition {window.label()} ({outside} row groups)")
+    return rows, kept
+
+
+def _bound(spec: TableSpec, value: datetime) -> Any:
+    return value.date() if spec.column(spec.partition_column).type == "date" else value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:  # footers of UTC-adjusted columns
+        from datetime import timezone
+
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def commit_files(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, files: list[str], directory: str | None = None) -> int:
+    """Check the written files and replace the partition by them in one commit; returns rows.
+
+    On any failure the written files (and a local staging `directory`) are removed.
+    """
+    from lakehouse_assets.lakehouse.staging import discard_uncommitted
+
+    try:
+        rows, kept = written_rows(lakehouse, spec, window, files)
+        lakehouse.replace_partition_with_files(spec, window, kept)
+    except Exception:
+        discard_uncommitted(lakehouse, files, directory)
+        raise
+    # Files without rows are not committed (they hold no partition value): remove them.
+    discard_uncommitted(lakehouse, [f for f in files if f not in kept])
+    return rows

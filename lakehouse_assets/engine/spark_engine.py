@@ -1,0 +1,91 @@
+"""The cluster engine: Spark (local, standalone, Spark Connect, or a spark-submit/EMR driver).
+
+Reads through the snapshot's file list (`spark_io.read_table`), runs the shared SQL through
+`spark.sql` over temporary views, writes Parquet aside and commits through the table layer.
+Small results (Gold, banner statistics) come back to the driver as Arrow and are written there:
+one Spark job per table instead of a write job, a read-back and a count.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
+from lakehouse_assets.lakehouse.tables import TableSpec, Window
+
+from . import files
+from .sql import bind, render
+
+
+@dataclass
+class SparkEngine:
+    session: Any
+    name: str = field(default="spark", init=False)
+    _names: Any = field(default_factory=itertools.count, init=False, repr=False)
+    _lock: Any = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def _view(self, frame: Any) -> str:
+        with self._lock:
+            name = f"lakehouse_input_{id(self):x}_{next(self._names)}"
+        frame.createOrReplaceTempView(name)
+        return name
+
+    def read(self, lakehouse: IcebergLakehouse, spec: TableSpec, windows: Iterable[Window] | None = None) -> Any:
+        from lakehouse_assets.lakehouse.spark_io import read_table
+
+        return read_table(self.session, lakehouse, spec, windows)
+
+    def from_arrow(self, table: Any) -> Any:
+        return self.session.createDataFrame(table)
+
+    def query(self, sql: str, inputs: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Any:
+        tables = {name: self._view(frame) for name, frame in (inputs or {}).items()}
+        return self.session.sql(render(bind(sql, params), "spark", tables))
+
+    def json_fields(self, bronze: Any, fields: Iterable[str]) -> Any:
+        from .spark_json import json_fields
+
+        return json_fields(bronze, tuple(fields))
+
+    def keep(self, frame: Any) -> Any:
+        from pyspark import StorageLevel
+
+        return frame.persist(StorageLevel.MEMORY_AND_DISK)
+
+    def release(self, frame: Any) -> None:
+        frame.unpersist()
+
+    def rows(self, frame: Any, limit: int | None = None) -> list[dict]:
+        frame = frame.limit(limit) if limit is not None else frame
+        # Through Arrow: timestamps come back as UTC instants, as from DuckDB.
+        return frame.toArrow().to_pylist()
+
+    def arrow(self, frame: Any) -> Any:
+        return frame.toArrow()
+
+    def count(self, frame: Any) -> int:
+        return frame.count()
+
+    def write(self, lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, frame: Any, small: bool = False) -> int:
+        """Write `frame` as partition `window` and commit it atomically; returns rows.
+
+        `small`: the result fits the driver (one Spark job, written there with pyarrow).
+        """
+        from lakehouse_assets.lakehouse.spark_io import conform_spark, iceberg_path, spark_path
+
+        lakehouse.ensure_table(spec)
+        frame = conform_spark(spec, frame)
+        staging = files.staging_prefix(lakehouse, spec, window)
+        if small:
+            target = f"{staging}.parquet"
+            files.write_arrow_file(lakehouse, spec, target, [frame.toArrow()])
+            return files.commit_files(lakehouse, spec, window, [target])
+        self.session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        # "error", not its alias "errorifexists": Spark Connect's client knows only the short name.
+        frame.write.mode("error").option("compression", "zstd").parquet(spark_path(staging))
+        # The files of this write's own fresh folder (listing it is not reading a table).
+        written = sorted(iceberg_path(f) for f in self.session.read.parquet(spark_path(staging)).inputFiles())
+        return files.commit_files(lakehouse, spec, window, written, directory=staging)

@@ -1,0 +1,186 @@
+"""Bronze -> Silver as SQL (see CONTRACT_NOTES.md for the readings implemented here).
+
+Input `fields`: one row per Bronze line with `json_ok` (exactly one strict JSON object) and, per
+contract field f, `t_f` (the value's JSON type: string, integer, number, boolean, null, array,
+object; NULL when absent) and `s_f` (a string's text, a number's literal, `true`/`false`).
+Each engine builds `fields` from `raw` its own way; everything after that is defined here once.
+"""
+
+from __future__ import annotations
+
+from ..tables import API_TYPES, USER_ACTIVITY_TYPES
+
+JSON_FIELDS = (
+    "event_id", "event_type", "event_time", "session_id", "user_id", "page", "product_id",
+    "revenue", "currency", "server", "http_status", "latency_ms",
+)  # fmt: skip
+JSON_TYPES = ("string", "integer", "number", "boolean", "null", "array", "object")
+OPTIONAL_STRINGS = ("session_id", "user_id", "page", "product_id", "server")
+# Deeper nesting than this is malformed_json, whichever parser read the line (CONTRACT_NOTES).
+MAX_NESTING = 64
+# A JSON string token (unrolled, so Java's regex engine does not recurse per character).
+STRING_TOKEN = r'"[^"\\]*(\\.[^"\\]*)*"'
+ISO_8601 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _missing(f: str) -> str:
+    return f"(t_{f} IS NULL OR t_{f} = 'null' OR (t_{f} = 'string' AND s_{f} = ''))"
+
+
+def _not_string(f: str) -> str:
+    return f"(t_{f} IS NOT NULL AND t_{f} NOT IN ('null', 'string'))"
+
+
+def _number(f: str) -> str:
+    # An integer literal is an integer: `-0` is 0, not the double -0.0 (parsers differ here).
+    as_double = f"TRY_CAST(s_{f} AS DOUBLE)"
+    return f"CASE WHEN t_{f} = 'number' THEN {as_double} WHEN t_{f} = 'integer' THEN CASE WHEN {as_double} = 0 THEN 0.0 ELSE {as_double} END END"
+
+
+def _balanced(levels: int) -> str:
+    """A regex for one bracketed group ([...] or {...}) nesting at most `levels` deep (brackets only)."""
+    group = r"\[\]|\{\}"
+    for _ in range(levels - 1):
+        group = rf"\[(?:{group})*\]|\{{(?:{group})*\}}"
+    return group
+
+
+def _too_deep() -> str:
+    """True when arrays/objects nest deeper than MAX_NESTING (checked only on lines with enough brackets)."""
+    brackets = rf"regexp_replace(regexp_replace(raw, '{STRING_TOKEN}', '', 'g'), '[^\[\]{{}}]', '', 'g')"
+    # Each pass removes every group nesting at most 4 deep: the remaining depth drops by 4.
+    for _ in range(MAX_NESTING // 4):
+        brackets = f"regexp_replace({brackets}, '{_balanced(4)}', '', 'g')"
+    openers = "(length(raw) - length(replace(replace(raw, '[', ''), '{', '')))"
+    # CASE, not AND: the passes run only on the rare lines with enough brackets to be that deep.
+    return f"CASE WHEN length(raw) > {2 * MAX_NESTING} AND {openers} > {MAX_NESTING} THEN length({brackets}) > 0 ELSE FALSE END"
+
+
+def _event_time() -> str:
+    """The UTC instant of a well-formed `event_time`, else NULL (fraction truncated to microseconds)."""
+    s = "s_event_time"
+    offset = f"CASE WHEN substr({s}, length({s}), 1) = 'Z' THEN '+00:00' ELSE substr({s}, length({s}) - 5, 6) END"
+    text = f"substr({s}, 1, 19) || regexp_extract({s}, '^.{{19}}(\\.[0-9]{{1,6}})', 1) || {offset}"
+    well_formed = f"""t_event_time = 'string' AND regexp_matches({s}, '{ISO_8601}')
+        AND substr({s}, 1, 4) <> '0000' AND substr({s}, 12, 2) <= '23' AND substr({s}, 15, 2) <= '59'
+        AND substr({s}, 18, 2) <= '59'
+        AND (substr({s}, length({s}), 1) = 'Z'
+             OR (substr({s}, length({s}) - 4, 2) <= '23' AND substr({s}, length({s}) - 1, 2) <= '59'))"""
+    return f"CASE WHEN {well_formed} THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
+
+
+def classify_sql() -> str:
+    """`fields` -> every line with its `reason` (NULL when valid) and the typed Silver columns."""
+    user_activity, api = _in(USER_ACTIVITY_TYPES), _in(API_TYPES)
+    known_type = f"""(t_event_type = 'string' AND ((topic = 'user-activity' AND s_event_type IN {user_activity})
+                                  OR (topic = 'api-requests' AND s_event_type IN {api})))"""
+    rules = [
+        ("strpos(raw, '\ufffd') > 0", "invalid_utf8"),
+        ("NOT json_ok", "malformed_json"),
+        *[(_missing(f), f"missing_field:{f}") for f in ("event_id", "event_type", "event_time")],
+        (f"NOT {known_type}", "unknown_event_type"),
+        (f"s_event_type IN {user_activity} AND {_missing('session_id')}", "missing_field:session_id"),
+        (f"s_event_type = 'purchase' AND {_missing('revenue')}", "missing_field:revenue"),
+        *[(f"s_event_type IN {api} AND {_missing(f)}", f"missing_field:{f}") for f in ("server", "http_status", "latency_ms")],
+        ("event_time IS NULL", "bad_timestamp"),
+        ("t_event_id <> 'string'", "bad_value:event_id"),
+        *[(_not_string(f), f"bad_value:{f}") for f in ("session_id", "user_id", "page", "product_id")],
+        ("s_event_type = 'purchase' AND NOT coalesce(revenue_value >= 0, FALSE)", "bad_value:revenue"),
+        (f"s_event_type = 'purchase' AND {_not_string('currency')}", "bad_value:currency"),
+        (_not_string("server"), "bad_value:server"),
+        (f"NOT {_missing('http_status')} AND NOT coalesce(t_http_status = 'integer' AND status_value BETWEEN 100 AND 599, FALSE)", "bad_value:http_status"),
+        (f"NOT {_missing('latency_ms')} AND NOT coalesce(latency_value >= 0, FALSE)", "bad_value:latency_ms"),
+    ]
+    reason = "CASE\n" + "\n".join(f"            WHEN {condition} THEN '{name}'" for condition, name in rules) + "\n        END"
+
+    def optional_string(f: str) -> str:
+        return f"CASE WHEN t_{f} = 'string' AND s_{f} <> '' THEN s_{f} END"
+
+    return f"""
+    WITH checked AS (
+        SELECT topic, ingest_hour, source_key, line_number, raw,
+            -- a byte order mark is not JSON whitespace (some readers skip it at the start of a stream)
+            json_ok AND strpos(raw, '\ufeff') <> 1 AND NOT ({_too_deep()}) AS json_ok,
+            {", ".join(f"t_{f}, s_{f}" for f in JSON_FIELDS)}
+        FROM fields
+    ),
+    valued AS (
+        SELECT *,
+            {_event_time()} AS event_time_any,
+            {_number('revenue')} AS revenue_value,
+            {_number('http_status')} AS status_value,
+            {_number('latency_ms')} AS latency_value
+        FROM checked
+    ),
+    timed AS (
+        SELECT *,
+            -- the UTC instant must be a year 1..9999 date (what every reader of the table can hold)
+            CASE WHEN event_time_any >= CAST('0001-01-01 00:00:00+00:00' AS TIMESTAMPTZ)
+                  AND event_time_any < CAST('9999-12-31 23:59:59.999999+00:00' AS TIMESTAMPTZ) + INTERVAL 1 MICROSECOND
+                THEN event_time_any END AS event_time
+        FROM valued
+    ),
+    judged AS (
+        SELECT *, {reason} AS reason
+        FROM timed
+    )
+    SELECT
+        CASE WHEN reason IS NULL THEN s_event_id END AS event_id,
+        CASE WHEN reason IS NULL THEN s_event_type END AS event_type,
+        topic,
+        event_time,
+        {", ".join(f"{optional_string(f)} AS {f}" for f in OPTIONAL_STRINGS[:4])},
+        CASE WHEN s_event_type = 'purchase' THEN revenue_value END AS revenue,
+        CASE WHEN s_event_type = 'purchase' THEN coalesce({optional_string('currency')}, 'KRW') END AS currency,
+        {optional_string('server')} AS server,
+        CASE WHEN t_http_status = 'integer' AND status_value BETWEEN 100 AND 599 THEN CAST(status_value AS INTEGER) END AS http_status,
+        latency_value AS latency_ms,
+        ingest_hour, source_key, line_number,
+        CASE WHEN reason IS NOT NULL THEN raw END AS raw,
+        reason
+    FROM judged
+    """
+
+
+# `classified`: this hour's lines (see classify_sql); `previous_ids`: the event_ids of the previous
+# hour's valid lines. A valid line is a duplicate when its event_id is in `previous_ids` or an
+# earlier valid line of the hour (source_key, line_number) has it. Only ids seen more than once
+# in the hour are ranked, so the window sorts a few rows.
+LABEL_SQL = """
+WITH valid AS (
+    SELECT * FROM classified WHERE reason IS NULL
+),
+repeated AS (
+    SELECT event_id FROM valid GROUP BY event_id HAVING count(*) > 1
+),
+later AS (
+    SELECT source_key, line_number FROM (
+        SELECT source_key, line_number,
+            row_number() OVER (PARTITION BY event_id ORDER BY source_key, line_number) AS position
+        FROM valid
+        WHERE event_id IN (SELECT event_id FROM repeated)
+    ) ranked
+    WHERE position > 1
+),
+seen AS (
+    SELECT DISTINCT event_id FROM previous_ids
+)
+SELECT valid.*,
+    CASE WHEN seen.event_id IS NOT NULL OR later.line_number IS NOT NULL THEN 'duplicate' ELSE 'event' END AS kind
+FROM valid
+LEFT JOIN seen ON valid.event_id = seen.event_id
+LEFT JOIN later ON valid.source_key = later.source_key AND valid.line_number = later.line_number
+UNION ALL
+SELECT *, 'reject' AS kind FROM classified WHERE reason IS NOT NULL
+"""
+
+VALID_IDS_SQL = "SELECT event_id FROM classified WHERE reason IS NULL"
+
+
+def kind_sql(kind: str, columns: list[str]) -> str:
+    """One Silver output (`event`, `duplicate` or `reject`) of the labelled lines."""
+    return f"SELECT {', '.join(columns)} FROM labelled WHERE kind = '{kind}'"

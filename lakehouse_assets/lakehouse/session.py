@@ -1,0 +1,50 @@
+"""The Spark settings every session gets, and the lakehouse and Spark session of a job that runs
+outside Dagster (`spark/jobs/`, under spark-submit), built from the settings. No Dagster.
+
+The code location gets the same through `resources.SparkResource` and `resources.LakehouseResource`,
+which build on `BASE_SPARK_CONFIG` and `iceberg_lakehouse`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lakehouse_assets.settings import Settings, get_settings
+
+from .catalog import IcebergLakehouse
+
+# UTC everywhere, adaptive execution on (off costs ~60% on the medallion benchmark), few shuffle
+# partitions for a small machine (AQE coalesces further).
+BASE_SPARK_CONFIG: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.shuffle.partitions": "16",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.driver.memory": "4g",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+
+def iceberg_lakehouse(catalog_uri: str, root_uri: str, s3_endpoint: str | None = None, s3_region: str | None = None) -> IcebergLakehouse:
+    """The lakehouse at `root_uri` with its catalog; `s3_endpoint`/`s3_region` reach pyiceberg's S3
+    file IO (MinIO and other S3-compatible stores), credentials come from the AWS environment."""
+    props = {key: value for key, value in {"s3.endpoint": s3_endpoint, "s3.region": s3_region}.items() if value}
+    return IcebergLakehouse(catalog_uri, root_uri, props)
+
+
+def settings_lakehouse(settings: Settings | None = None) -> IcebergLakehouse:
+    """The lakehouse the settings name (LAKEHOUSE_ROOT, LAKEHOUSE_CATALOG_URI, AWS_ENDPOINT_URL, AWS_REGION)."""
+    settings = settings or get_settings()
+    return iceberg_lakehouse(settings.catalog_uri, settings.lakehouse_root, settings.aws_endpoint_url, settings.aws_region)
+
+
+def job_spark_session(app_name: str) -> Any:
+    """The session of a spark-submit job: `BASE_SPARK_CONFIG`, except the driver's memory, which
+    spark-submit owns (the driver's JVM is already running when this code starts)."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app_name)
+    for key, value in BASE_SPARK_CONFIG.items():
+        if key != "spark.driver.memory":
+            builder = builder.config(key, value)
+    return builder.getOrCreate()
