@@ -8,7 +8,7 @@ SAMPLE_START ?= $(shell date -u -d '-6 hours' +%Y-%m-%dT%H)
 SAMPLE_HOURS ?= 6
 SAMPLE_EVENTS_PER_HOUR ?= 5000
 
-.PHONY: dev test install check-java sample sample-banner bench clean compose-up compose-down constraints
+.PHONY: dev test install check-java require-java sample sample-banner sample-weather bench clean compose-up compose-down constraints
 
 install: $(VENV)/.installed
 
@@ -19,8 +19,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@touch $@
 
+# The engine `make dev` runs (as settings.py decides): Java is needed only for Spark, and not for
+# a Spark Connect client (SPARK_REMOTE), whose server owns the JVM.
+ENGINE := $(or $(LAKEHOUSE_ENGINE),$(if $(SPARK_MASTER)$(SPARK_REMOTE),spark,duckdb))
+JAVA_ERROR := Java 17 is required by Spark: install OpenJDK 17, e.g. apt-get install openjdk-17-jre-headless
+
 check-java:
-	$(if $(shell command -v java 2>/dev/null),,$(error Java 17 is required by Spark: install OpenJDK 17, e.g. apt-get install openjdk-17-jre-headless))
+	$(if $(and $(filter spark,$(ENGINE)),$(if $(SPARK_REMOTE),,x)),$(if $(shell command -v java 2>/dev/null),,$(error $(JAVA_ERROR))),)
+
+# Tests and benchmarks run both engines.
+require-java:
+	$(if $(shell command -v java 2>/dev/null),,$(error $(JAVA_ERROR)))
 
 sample: install
 	$(BIN)/python -m lakehouse_assets.sample_data events --landing .lakehouse/landing \
@@ -32,14 +41,22 @@ sample-banner: install
 	@if [ -n "$$BANNER_DB_URL" ]; then echo "BANNER_DB_URL is set: not seeding it with sample data"; else \
 	  $(BIN)/python -m lakehouse_assets.sample_data banner --db-url sqlite:///.lakehouse/banner.db --days $(BANNER_SAMPLE_DAYS) --seed 7 --reset; fi
 
-dev: check-java install sample sample-banner
+# Sixty KST days of sample weather through the weather assets (one run per day, as a backfill),
+# so the `ml` group can be trained at once; days already in the instance are skipped. Not with a
+# real KMA key: that history is a backfill of weather/observations from the UI.
+WEATHER_HISTORY_DAYS ?= 60
+sample-weather: install
+	@if [ -n "$$KMA_SERVICE_KEY" ]; then echo "KMA_SERVICE_KEY is set: not seeding sample weather history"; else \
+	  $(BIN)/python -m lakehouse_assets.ml.history --days $(WEATHER_HISTORY_DAYS); fi
+
+dev: check-java install sample sample-banner sample-weather
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: check-java install
+test: require-java install
 	$(BIN)/python -m pytest
 
-bench: check-java install
+bench: require-java install
 	$(BIN)/python bench/medallion.py
 
 # The deployed stack (deploy/README.md): settings and secrets in deploy/.env.

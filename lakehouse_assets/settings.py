@@ -63,6 +63,8 @@ class Settings:
     banner_db_url_from_env: bool
     banner_export_db_url_from_env: bool
     alert_webhook_configured: bool
+    alert_on_warn: bool  # also alert on checks failing with WARN severity
+    dagster_ui_url: str  # where links in alerts point
     banner_emr_config: str | None  # a JSON file of BannerEmrResource fields; unset: stats run in-process
     dagster_home: str | None
     partitions_start: str  # first day of the time partitions (YYYY-MM-DD)
@@ -102,6 +104,8 @@ class Settings:
             banner_db_url_from_env=bool(env.get("BANNER_DB_URL")),
             banner_export_db_url_from_env=bool(env.get("BANNER_EXPORT_DB_URL")),
             alert_webhook_configured=bool(env.get("ALERT_WEBHOOK_URL")),
+            alert_on_warn=(env.get("ALERT_ON_WARN") or "").strip().lower() in ("1", "true", "yes"),
+            dagster_ui_url=(env.get("DAGSTER_UI_URL") or "http://localhost:3000").rstrip("/"),
             banner_emr_config=env.get("BANNER_EMR_CONFIG") or None,
             dagster_home=env.get("DAGSTER_HOME") or None,
             partitions_start=_iso_date(env.get("LAKEHOUSE_PARTITIONS_START")) or default_partitions_start(),

@@ -34,8 +34,6 @@ DAGSTER_FREE = (
     "lakehouse_assets.events.landing",
     "lakehouse_assets.events.arrivals",
     "lakehouse_assets.events.bronze",
-    "lakehouse_assets.events.silver",
-    "lakehouse_assets.events.gold",
     "lakehouse_assets.events.pipeline",
     "lakehouse_assets.events.sql.*",
     "lakehouse_assets.events.tables",

@@ -17,7 +17,7 @@ from lakehouse_assets.lakehouse.schemas import arrow_schema
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
 
 from . import files
-from .sql import bind, literal, render
+from .sql import literal, render
 
 DUCKDB_TYPES = {
     "string": "VARCHAR", "int": "INTEGER", "long": "BIGINT", "double": "DOUBLE",
@@ -103,7 +103,7 @@ class DuckDBEngine:
     def query(self, sql: str, inputs: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """Run shared SQL over named inputs (relations of this engine); lazy until used."""
         tables = {name: self._view(relation) for name, relation in (inputs or {}).items()}
-        return self.connection.sql(render(bind(sql, params), "duckdb", tables))
+        return self.connection.sql(render(sql, "duckdb", tables, params))
 
     def json_fields(self, bronze: Any, fields: Iterable[str]) -> Any:
         from .duckdb_json import fields_sql
@@ -124,11 +124,10 @@ class DuckDBEngine:
 
     def rows(self, relation: Any, limit: int | None = None) -> list[dict]:
         relation = relation.limit(limit) if limit is not None else relation
-        return relation.arrow().to_pylist() if hasattr(relation.arrow(), "to_pylist") else relation.fetch_arrow_table().to_pylist()
+        return self.arrow(relation).to_pylist()
 
     def arrow(self, relation: Any) -> Any:
-        result = relation.arrow()
-        return result.read_all() if hasattr(result, "read_all") else result
+        return relation.fetch_arrow_table()
 
     def count(self, relation: Any) -> int:
         return relation.aggregate("count(*)").fetchone()[0]

@@ -8,7 +8,7 @@ contract's readings (CONTRACT_NOTES.md) and with the Spark engine:
 * Lone UTF-16 surrogate escapes (yyjson rejects the line): on lines that fail and hold one, each
   lone surrogate escape becomes `\\ufffd` (escapes tokenised left to right) and the line is read again.
 * Duplicate keys (yyjson reads the first, the contract the last): lines whose top-level keys
-  repeat take each contract field from its last occurrence (`json_each`).
+  repeat take each contract field from its last occurrence (keys and values in order).
 * Integers beyond 64 bits (yyjson types them DOUBLE): an integer literal is `integer` whatever its size.
 """
 
@@ -34,17 +34,18 @@ def _kind(duck_type: str, text: str) -> str:
 def fields_sql(json_fields: tuple[str, ...], source: str = "bronze") -> str:
     """SQL over `source` (Bronze columns) giving `json_ok`, `t_<f>` and `s_<f>` per field."""
     paths = ", ".join(f"'$.{f}'" for f in json_fields)
-    keys = ", ".join(f"'{f}'" for f in json_fields)
-    per_field = ",\n        ".join(
-        f"""CASE WHEN d.line_number IS NOT NULL THEN d.t_{f} ELSE {_kind(f"ty[{i}]", f"v[{i}]")} END AS t_{f},
-        CASE WHEN d.line_number IS NOT NULL THEN d.s_{f} ELSE v[{i}] END AS s_{f}"""
-        for i, f in enumerate(json_fields, start=1)
-    )
-    last_values = ",\n            ".join(
-        f"max(CASE WHEN key = '{f}' THEN {_kind('type', 'atom_text')} END) AS t_{f},\n"
-        f"            max(CASE WHEN key = '{f}' THEN atom_text END) AS s_{f}"
-        for f in json_fields
-    )
+    per_field = []
+    for i, f in enumerate(json_fields, start=1):
+        # On a line whose keys repeat: the value of the key's last occurrence.
+        last = f"values_in_order[len(keys) + 1 - list_position(list_reverse(keys), '{f}')]"
+        last_text = f"json_extract_string({last}, '$')"
+        per_field.append(
+            f"CASE WHEN values_in_order IS NULL THEN {_kind(f'ty[{i}]', f'v[{i}]')} "
+            f"WHEN list_position(keys, '{f}') IS NOT NULL THEN {_kind(f'json_type({last})', last_text)} END AS t_{f},\n"
+            f"        CASE WHEN values_in_order IS NULL THEN v[{i}] "
+            f"WHEN list_position(keys, '{f}') IS NOT NULL THEN {last_text} END AS s_{f}"
+        )
+    columns = ",\n        ".join(per_field)
     return f"""
     WITH base AS (
         SELECT topic, ingest_hour, source_key, line_number, raw,
@@ -55,23 +56,19 @@ def fields_sql(json_fields: tuple[str, ...], source: str = "bronze") -> str:
         SELECT *, CASE WHEN candidate THEN json_valid(raw) ELSE FALSE END AS valid_as_is
         FROM base
     ),
-    repaired AS (
-        SELECT *,
-            CASE WHEN candidate AND NOT valid_as_is AND regexp_matches(raw, '{_SURROGATE_ESCAPE}')
-                THEN array_to_string(list_transform(regexp_extract_all(raw, '{_ESCAPE_TOKENS}'),
-                    t -> CASE WHEN regexp_full_match(t, '{_SURROGATE_ESCAPE}[0-9a-fA-F]{{2}}') THEN '\\ufffd' ELSE t END), '')
-            END AS fixed
-        FROM validated
-    ),
     parsed AS (
         SELECT topic, ingest_hour, source_key, line_number, raw,
-            coalesce(fixed, raw) AS src,
-            CASE WHEN fixed IS NOT NULL THEN json_valid(fixed) ELSE valid_as_is END AS valid
-        FROM repaired
+            CASE WHEN candidate AND NOT valid_as_is AND regexp_matches(raw, '{_SURROGATE_ESCAPE}')
+                THEN array_to_string(list_transform(regexp_extract_all(raw, '{_ESCAPE_TOKENS}'),
+                    lambda t: CASE WHEN regexp_full_match(t, '{_SURROGATE_ESCAPE}[0-9a-fA-F]{{2}}') THEN '\\ufffd' ELSE t END), '')
+                ELSE raw END AS src,
+            valid_as_is, candidate
+        FROM validated
     ),
     strict AS (
         SELECT *,
-            valid AND NOT (
+            CASE WHEN valid_as_is THEN TRUE WHEN candidate AND src <> raw THEN json_valid(src) ELSE FALSE END
+            AND NOT (
                 CASE WHEN regexp_matches(src, '{_LENIENT}')
                     THEN regexp_matches(regexp_replace(src, '{_STRING_TOKEN}', '""', 'g'), '{_LENIENT}')
                     ELSE FALSE END
@@ -79,36 +76,19 @@ def fields_sql(json_fields: tuple[str, ...], source: str = "bronze") -> str:
         FROM parsed
     ),
     extracted AS (
-        SELECT *,
+        SELECT topic, ingest_hour, source_key, line_number, raw, json_ok,
             CASE WHEN json_ok THEN json_extract_string(src, [{paths}]) END AS v,
             CASE WHEN json_ok THEN json_type(src, [{paths}]) END AS ty,
-            CASE WHEN json_ok THEN len(json_keys(src)) <> len(list_distinct(json_keys(src))) ELSE FALSE END AS repeats_keys
+            CASE WHEN json_ok THEN json_keys(src) END AS keys,
+            src
         FROM strict
     ),
-    last_occurrence AS (
-        SELECT source_key, line_number, key, type, atom_text
-        FROM (
-            SELECT e.source_key, e.line_number, j.key, j.type, j.id,
-                CASE WHEN j.type = 'VARCHAR' THEN j.value ->> '$' ELSE CAST(j.value AS VARCHAR) END AS atom_text,
-                row_number() OVER (PARTITION BY e.source_key, e.line_number, j.key ORDER BY j.id DESC) AS from_last
-            FROM extracted e, json_each(e.src) j
-            WHERE e.repeats_keys AND j.key IN ({keys})
-        ) occurrences
-        WHERE from_last = 1
-    ),
-    deduplicated AS (
-        SELECT source_key, line_number,
-            {last_values}
-        FROM last_occurrence
-        GROUP BY source_key, line_number
-    ),
-    repeated_lines AS (
-        SELECT e.source_key, e.line_number, d.* EXCLUDE (source_key, line_number)
-        FROM extracted e LEFT JOIN deduplicated d USING (source_key, line_number)
-        WHERE e.repeats_keys
+    ordered AS (
+        SELECT *,
+            CASE WHEN len(keys) <> len(list_distinct(keys)) THEN json_extract(src, '$.*') END AS values_in_order
+        FROM extracted
     )
-    SELECT e.topic, e.ingest_hour, e.source_key, e.line_number, e.raw, e.json_ok,
-        {per_field}
-    FROM extracted e
-    LEFT JOIN repeated_lines d ON e.source_key = d.source_key AND e.line_number = d.line_number
+    SELECT topic, ingest_hour, source_key, line_number, raw, json_ok,
+        {columns}
+    FROM ordered
     """

@@ -17,7 +17,7 @@ from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
 
 from . import files
-from .sql import bind, render
+from .sql import render
 
 
 @dataclass
@@ -43,7 +43,7 @@ class SparkEngine:
 
     def query(self, sql: str, inputs: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Any:
         tables = {name: self._view(frame) for name, frame in (inputs or {}).items()}
-        return self.session.sql(render(bind(sql, params), "spark", tables))
+        return self.session.sql(render(sql, "spark", tables, params))
 
     def json_fields(self, bronze: Any, fields: Iterable[str]) -> Any:
         from .spark_json import json_fields
@@ -51,9 +51,10 @@ class SparkEngine:
         return json_fields(bronze, tuple(fields))
 
     def keep(self, frame: Any) -> Any:
-        from pyspark import StorageLevel
-
-        return frame.persist(StorageLevel.MEMORY_AND_DISK)
+        """Computed once and stored on the executors, its lineage cut: the outputs that read it
+        are planned over the stored rows, not over the whole parse again (Spark analyses and
+        optimises every query's full plan, even over cached data)."""
+        return frame.localCheckpoint(eager=True)
 
     def release(self, frame: Any) -> None:
         frame.unpersist()

@@ -12,12 +12,12 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 
-def literal(value: Any) -> str:
+def literal(value: Any, dialect: str = "duckdb") -> str:
     """A SQL literal for a parameter (timestamps in UTC, dates, strings, numbers)."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("timestamp parameters must be timezone-aware")
-        return f"CAST('{value.isoformat(sep=' ')}' AS TIMESTAMPTZ)"
+        return f"CAST('{value.isoformat(sep=' ')}' AS {'TIMESTAMP' if dialect == 'spark' else 'TIMESTAMPTZ'})"
     if isinstance(value, date):
         return f"DATE '{value.isoformat()}'"
     if isinstance(value, str):
@@ -29,32 +29,45 @@ def literal(value: Any) -> str:
     raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
-def bind(sql: str, params: Mapping[str, Any] | None = None) -> str:
-    """Substitute `:name` parameters by literals (names are identifiers chosen by the caller)."""
-    for name, value in sorted((params or {}).items(), key=lambda item: -len(item[0])):
-        sql = sql.replace(f":{name}", literal(value))
-    return sql
+def render(sql: str, dialect: str, tables: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None) -> str:
+    """`sql` (DuckDB dialect, `:name` parameters) for `dialect` ("duckdb" or "spark"), input
+    tables renamed to `tables[name]` and parameters bound as literals.
+
+    The parse and transpile happen once per query text (cached); each call only substitutes the
+    view names and the parameter values into the cached text.
+    """
+    tables, params = dict(tables or {}), dict(params or {})
+    text = _template(sql, dialect, tuple(sorted(tables)), tuple(sorted(params, key=len, reverse=True)))
+    for name, view in tables.items():
+        text = text.replace(_table_marker(name), view)
+    for name, value in params.items():
+        text = text.replace(_param_marker(name), literal(value, dialect))
+    return text
 
 
-def render(sql: str, dialect: str, tables: Mapping[str, str] | None = None) -> str:
-    """`sql` (DuckDB dialect) for `dialect` ("duckdb" or "spark"), input tables renamed."""
-    return _render(sql, dialect, tuple(sorted((tables or {}).items())))
+def _table_marker(name: str) -> str:
+    return f"__lakehouse_table_{name}__"
+
+
+def _param_marker(name: str) -> str:
+    return f"__lakehouse_param_{name}__"
 
 
 @lru_cache(maxsize=256)
-def _render(sql: str, dialect: str, tables: tuple[tuple[str, str], ...]) -> str:
+def _template(sql: str, dialect: str, tables: tuple[str, ...], params: tuple[str, ...]) -> str:
     import sqlglot
     from sqlglot import exp
 
-    mapping = dict(tables)
+    for name in params:  # longest first, so :day does not eat the start of :day_end
+        sql = sql.replace(f":{name}", _param_marker(name))
     statement = sqlglot.parse_one(sql, read="duckdb")
-    if mapping:
+    if tables:
         ctes = {cte.alias_or_name for cte in statement.find_all(exp.CTE)}
 
         def rename(node: Any) -> Any:
-            if isinstance(node, exp.Table) and not node.args.get("db") and node.name in mapping and node.name not in ctes:
+            if isinstance(node, exp.Table) and not node.args.get("db") and node.name in tables and node.name not in ctes:
                 alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(node.name))
-                return exp.Table(this=exp.to_identifier(mapping[node.name]), alias=alias)
+                return exp.Table(this=exp.to_identifier(_table_marker(node.name)), alias=alias)
             return node
 
         statement = statement.transform(rename)

@@ -7,7 +7,7 @@ scikit-learn and MLflow load inside the asset bodies.
 
 from typing import Any, Literal
 
-from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
+from dagster import AllPartitionMapping, AssetDep, AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
 from lakehouse_assets.assets_common import IO_RETRY, KST, check_spec, kst_daily_partitions, partition_day, table_key, table_metadata
@@ -43,7 +43,9 @@ class TrainingWindowConfig(Config):
     group_name=GROUP,
     kinds={"python", "pandas", "iceberg"},
     retry_policy=IO_RETRY,
-    deps=[table_key(OBSERVATIONS)],
+    # A rolling window of the hourly UTC table: no time-window mapping joins UTC hours to KST days,
+    # so the dependency is on the table as a whole and data_readiness judges the window's hours.
+    deps=[AssetDep(table_key(OBSERVATIONS), partition_mapping=AllPartitionMapping())],
     check_specs=[check_spec(TRAINING_DATASET, READINESS_CHECK, "Every station has at least min_station_hour_share of the window's hours with a temperature; blocks training otherwise.", blocking=True)],
 )
 def training_dataset(context: AssetExecutionContext, config: TrainingWindowConfig, lakehouse: LakehouseResource, kma: KmaResource) -> MaterializeResult:
@@ -109,10 +111,11 @@ class TemperatureModelConfig(Config):
     deps=[DATASET_KEY],
 )
 def temperature_model(context: AssetExecutionContext, config: TemperatureModelConfig, lakehouse: LakehouseResource, mlflow: MlflowResource) -> MaterializeResult:
-    """A scikit-learn pipeline (station as a category, gradient boosting by default) trained on the
-    day's train split, logged to MLflow experiment `weather_temperature` (params, metrics, signature,
-    input example) and registered as a new version of `weather_temperature_next_hour` with alias
-    `challenger` and tags `training_day` and `dagster_run_id`."""
+    """A scikit-learn pipeline (station as a category; gradient boosting by default, learning the
+    change from ta at t) trained on the day's train split, logged to MLflow experiment
+    `weather_temperature` (params, metrics, signature, input example) and registered as a new
+    version of `weather_temperature_next_hour` with alias `challenger` and tags `training_day` and
+    `dagster_run_id`."""
     from . import registry, training
     from .evaluation import scores
 

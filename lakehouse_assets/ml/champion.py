@@ -1,7 +1,6 @@
 """`ml/model_evaluation` (holdout scores of challenger, champion and persistence) and
 `ml/champion_model` (the guarded move of the `champion` alias), daily per KST day."""
 
-
 import base64
 from typing import Any
 

@@ -58,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from lakehouse_assets.settings import get_settings
     from lakehouse_assets.weather.tables import OBSERVATIONS, OBSERVATIONS_RAW
 
-    settings = get_settings()
-    dagster_home = settings.dagster_home
+    dagster_home = get_settings().dagster_home
     if not dagster_home:
         print("DAGSTER_HOME is not set: set it to the folder `dagster dev` uses (make dev does)", file=sys.stderr)
         return 2

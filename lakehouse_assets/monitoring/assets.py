@@ -1,7 +1,6 @@
 """`monitoring/report`: every 30 minutes, after the checks, a Markdown report with plots in the UI
 and under `<LAKEHOUSE_ROOT>/reports/monitoring/` (a history anyone can open)."""
 
-
 import base64
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator

@@ -5,7 +5,6 @@ so they run alone in `monitoring_checks_job` every 30 minutes. pandas, scipy and
 the check bodies; the verdicts are pure functions of frames (`drift`, `consistency`, `live_error`).
 """
 
-
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -136,9 +135,9 @@ def live_error_result(result: Any) -> AssetCheckResult:
     from .live_error import FAIL, NOT_ENOUGH_DATA, OK
 
     metadata: dict[str, Any] = {"verdict": result.verdict, "joined_rows": result.rows}
-    for name in ("mae", "expected_mae", "ratio"):
-        if getattr(result, name) is not None:
-            metadata["live_mae" if name == "mae" else ("holdout_mae" if name == "expected_mae" else "mae_ratio")] = round(getattr(result, name), 4)
+    for name, value in (("live_mae", result.mae), ("holdout_mae", result.expected_mae), ("mae_ratio", result.ratio)):
+        if value is not None:
+            metadata[name] = round(value, 4)
     if result.window_end is not None:
         metadata["window_end"] = f"{result.window_end:%Y-%m-%d %H:00} UTC"
         metadata["model_versions"] = ", ".join(f"v{v}: {n} rows" for v, n in sorted(result.versions.items()))

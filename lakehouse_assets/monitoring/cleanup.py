@@ -1,7 +1,6 @@
 """`monitoring/retention`: the daily clean-up (the old monitoring DAG's cleanup task) as an asset,
 so each run's removals and bytes freed stay in its materialization history."""
 
-
 from datetime import datetime, timezone
 
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset

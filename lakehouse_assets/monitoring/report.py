@@ -162,7 +162,8 @@ def _live_error_plot(points: Sequence[LiveErrorPoint], by_hour: Sequence[dict[st
     if len(judged) == 1:  # one point: show an hour around it, not matplotlib's default years
         right.set_xlim(judged[0].at - timedelta(hours=1), judged[0].at + timedelta(hours=1))
     right.set(title="live_model_error over time", ylabel="°C")
-    right.set_ylim(bottom=0)
+    highest = max([p.live_mae for p in judged] + [p.holdout_mae or 0 for p in judged], default=1.0)
+    right.set_ylim(0, highest * 1.2)
     right.xaxis.set_major_formatter(DateFormatter("%m-%d %H:%M"))
     right.tick_params(axis="x", labelrotation=45, labelsize=7)
     right.legend(fontsize=8)

@@ -7,7 +7,6 @@ only when Spark is configured (SPARK_MASTER / SPARK_REMOTE / LAKEHOUSE_ENGINE=sp
 engine needs no session.
 """
 
-
 from typing import Any, Callable
 
 from dagster import AssetCheckResult, AssetKey, AssetSpec, Config, asset_check
@@ -92,6 +91,9 @@ def iceberg_catalog_answers(config: HealthConfig, lakehouse: LakehouseResource) 
 
     from .health import catalog_probe
 
+    import pyiceberg.catalog.sql  # noqa: F401 (loaded before the deadline: imports are not the service's time)
+
+    make_url(lakehouse.catalog_uri).get_dialect()  # and the database driver
     # A fresh catalog object: the resource's is cached and would not show a lost connection.
     fresh = IcebergLakehouse(lakehouse.catalog_uri, lakehouse.root_uri, _io_properties(lakehouse, config.timeout_seconds))
     target = make_url(lakehouse.catalog_uri).render_as_string(hide_password=True)
@@ -114,6 +116,7 @@ def _database_check(resource_key: str, env_name: str) -> Any:
     )
     def database_answers(context, config: HealthConfig) -> AssetCheckResult:
         database: DatabaseResource = getattr(context.resources, resource_key)
+        database.engine()  # builds the engine and loads its driver before the deadline; no connection yet
 
         def probe(timings: dict[str, float]) -> str:
             from .health import ProbeFailed

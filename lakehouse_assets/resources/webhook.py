@@ -32,6 +32,5 @@ class AlertWebhookResource(ConfigurableResource):
 
 def alert_webhook_resource(settings: Settings) -> AlertWebhookResource:
     """The URL only as `EnvVar("ALERT_WEBHOOK_URL")`, and only when it is set."""
-    if settings.alert_webhook_configured:
-        return AlertWebhookResource(url=EnvVar("ALERT_WEBHOOK_URL"))
-    return AlertWebhookResource()
+    url = EnvVar("ALERT_WEBHOOK_URL") if settings.alert_webhook_configured else None
+    return AlertWebhookResource(url=url, ui_base_url=settings.dagster_ui_url, alert_on_warn=settings.alert_on_warn)

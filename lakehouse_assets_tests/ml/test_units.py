@@ -145,3 +145,15 @@ def test_model_input_orders_and_types_features_and_rejects_unknown_ones():
         training.model_input(frame, ["ta", "tomorrow"])
     with pytest.raises(ValueError, match="unknown estimator"):
         training.build_pipeline(["ta"], "forest")
+
+
+def test_the_model_learns_the_change_so_it_follows_temperatures_it_never_saw():
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"station_id": rng.choice([108, 159], 400), "ta": rng.uniform(0, 10, 400)})
+    train[TARGET_COLUMN] = train["ta"] + 0.5
+    colder = pd.DataFrame({"station_id": [108, 159], "ta": [-8.0, 20.0]})
+    change = training.fit(train, ["station_id", "ta"], max_iter=50)
+    assert training.predict(change, colder) == pytest.approx([-7.5, 20.5], abs=0.05)
+    assert type(change).__name__ == "NextHourChange"
+    # Without ta among the features there is nothing to add a change to: the pipeline predicts ta itself.
+    assert type(training.build_pipeline(["station_id", "ta_lag_1"])).__name__ == "Pipeline"

@@ -52,19 +52,19 @@ def test_unreachable_services_fail_fast_and_hung_ones_at_the_deadline(tmp_path, 
         "banner_export_db": DatabaseResource(url=f"sqlite:///{tmp_path / 'export.db'}"),
     }
     began = time.perf_counter()
-    evaluations = run_health(resources, timeout_seconds=2.0)
+    evaluations = run_health(resources, timeout_seconds=5.0)
     elapsed = time.perf_counter() - began
 
     assert evaluations["landing_storage_reachable"].passed and evaluations["lakehouse_root_reachable"].passed
     assert evaluations["banner_export_db_answers"].passed
     catalog = evaluations["iceberg_catalog_answers"]
     assert not catalog.passed and "refused" in catalog.description.lower()
-    assert catalog.metadata["elapsed_ms"].value < 2000 and "secret" not in str(catalog.metadata) + catalog.description
+    assert catalog.metadata["elapsed_ms"].value < 5000 and "secret" not in str(catalog.metadata) + catalog.description
     database = evaluations["banner_db_answers"]
-    assert not database.passed and database.metadata["elapsed_ms"].value < 2000 and "pw" not in database.description
+    assert not database.passed and database.metadata["elapsed_ms"].value < 5000 and "pw" not in database.description
     mlflow = evaluations["mlflow_answers"]
-    assert not mlflow.passed and mlflow.description == "no answer within 2 s"
-    assert 2000 <= mlflow.metadata["elapsed_ms"].value < 3000 and mlflow.metadata["timed_out"].value
+    assert not mlflow.passed and mlflow.description == "no answer within 5 s"
+    assert 5000 <= mlflow.metadata["elapsed_ms"].value < 6500 and mlflow.metadata["timed_out"].value
     assert elapsed < 60
 
 
