@@ -47,7 +47,8 @@ def run_probe(probe: Callable[[dict[str, float]], str], timeout_seconds: float) 
     worker.start()
     worker.join(timeout_seconds)
     seconds = time.perf_counter() - began
-    if worker.is_alive():
+    # The probe's own socket timeout equals the deadline, so either may fire first: same verdict.
+    if worker.is_alive() or isinstance(outcome.get("error"), TimeoutError):
         return ProbeResult(False, f"no answer within {timeout_seconds:g} s", seconds, dict(timings), timed_out=True)
     if "error" in outcome:
         return ProbeResult(False, reason(outcome["error"]), seconds, dict(timings))

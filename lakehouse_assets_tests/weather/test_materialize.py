@@ -220,7 +220,7 @@ def test_weather_definitions_load_merged_with_the_others():
         assert node.description and node.group_name == "weather" and node.kinds
     assert graph.get(OBSERVATIONS_KEY).freshness_policy is not None
     checks = {c.name for c in graph.asset_check_keys if c.asset_key == OBSERVATIONS_KEY}
-    assert checks == {"stations_complete", "physical_ranges", "null_share", "no_duplicates", "recent_hours_complete"}
+    assert checks == {"stations_complete", "physical_ranges", "null_share", "no_duplicates", "recent_hours_complete", "weather_drift"}
     assert merged.resolve_schedule_def("weather_hourly_schedule").execution_timezone == "Asia/Seoul"
     job_nodes = set(merged.resolve_job_def("weather_observations_job").graph.node_dict)
     assert {"weather__observations_raw", "weather__observations", "weather__observations_physical_ranges"} <= job_nodes
