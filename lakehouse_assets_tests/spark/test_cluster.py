@@ -25,7 +25,7 @@ from lakehouse_assets.events.tables import (
     SILVER_EVENTS,
 )
 from lakehouse_assets.lakehouse.tables import Window
-from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage, SparkResource
+from lakehouse_assets.resources import EngineResource, LakehouseResource, LocalLandingStorage, SparkResource
 from lakehouse_assets.sample_data.events import write_events
 from lakehouse_assets_tests.support import TEST_SPARK_CONFIG
 from lakehouse_assets_tests.spark.services import connect_server, service_env, standalone_cluster
@@ -76,7 +76,14 @@ def landing(tmp_path_factory) -> Path:
 def local_tables(landing, tmp_path_factory, spark) -> dict[str, list[dict]]:
     """The reference: the same runs in this process, on the shared local session."""
     lakehouse = lakehouse_at(tmp_path_factory.mktemp("local"))
-    resources = {"landing": LocalLandingStorage(root=str(landing)), "spark": SparkResource(spark_config=TEST_SPARK_CONFIG), "lakehouse": lakehouse}
+    spark_resource = SparkResource(spark_config=TEST_SPARK_CONFIG)
+    # Local mode on the same engine the remote runs use (SPARK_MASTER/SPARK_REMOTE select Spark).
+    resources = {
+        "landing": LocalLandingStorage(root=str(landing)),
+        "spark": spark_resource,
+        "engine": EngineResource(engine="spark", spark=spark_resource),
+        "lakehouse": lakehouse,
+    }
     instance = DagsterInstance.ephemeral()
     for keys, key in RUNS:
         selection = AssetSelection.assets(*[k.split("/") for k in keys])
