@@ -56,6 +56,9 @@ dev: check-java install sample sample-banner sample-weather
 test: require-java install
 	$(BIN)/python -m pytest
 
+test-topology: install
+	$(BIN)/python -m pytest -m topology lakehouse_assets_tests/deploy/test_topology.py
+
 bench: require-java install
 	$(BIN)/python bench/medallion.py
 

@@ -25,7 +25,7 @@ from .graphql import DagsterGraphQL, GraphQLError
 from .services import query, stack_databases
 from .topology import ADMIN, VIEWER, Topology, assert_started, build, http_ok, start_dagster, start_mlflow, start_proxy, start_s3
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.topology]
 
 EVENTS_PER_HOUR = 200
 PIPELINE_TIMEOUT_SECONDS = 420.0
