@@ -12,11 +12,13 @@ SAMPLE_EVENTS_PER_HOUR ?= 5000
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The runtime versions are the tested ones (deploy/constraints.txt, `make constraints`), so a new
+# release on PyPI cannot change what CI or a newcomer installs.
+$(VENV)/.installed: pyproject.toml deploy/constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found: install Python 3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --constraint deploy/constraints.txt -e ".[dev]"
 	@touch $@
 
 # The engine `make dev` runs (as settings.py decides): Java is needed only for Spark, and not for
