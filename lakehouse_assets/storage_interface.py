@@ -17,6 +17,10 @@ class LandingStorageError(RuntimeError):
     """Object storage failed; the message names the location and the cause."""
 
 
+class LandingKeyError(LandingStorageError):
+    """The key names no object inside the landing root (`..`, a link leading out): skip it, never follow it."""
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str

@@ -60,7 +60,8 @@ def bronze_events(context: AssetExecutionContext, landing: LandingStorage, lakeh
     hour = partition_hour(context)
     report = write_bronze(landing, lakehouse.lakehouse, hour)
     if report.skipped_keys:
-        context.log.warning(f"skipped {len(report.skipped_keys)} keys that do not fit the landing layout, e.g. {report.skipped_keys[:3]}")
+        examples = [f"{key} ({reason})" for key, reason in list(report.skipped_keys.items())[:3]]
+        context.log.warning(f"skipped {len(report.skipped_keys)} landing objects, e.g. {examples}")
     if not report.objects:
         context.log.info(f"no objects landed for {context.partition_key} under {landing.uri(EVENTS_PREFIX)}: wrote an empty partition")
     context.log.info(f"bronze.events [{context.partition_key}]: {report.objects} objects, {report.rows} lines")

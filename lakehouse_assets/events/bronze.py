@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
@@ -11,6 +12,14 @@ from lakehouse_assets.lakehouse.schemas import arrow_schema
 
 from .landing import EventObjectKey
 from .tables import BRONZE_EVENTS
+
+# Blank = empty or ASCII whitespace only: str.strip() would also drop lines of U+001C..U+001F,
+# U+0085, U+00A0, U+2028 or U+3000, which are not JSON and must be counted as rejects.
+ASCII_WHITESPACE = " \t\n\r\f\v"
+
+
+class UnreadableObject(ValueError):
+    """A landing object whose bytes are no lines at all (a broken gzip stream)."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,10 @@ class LandedObject:
 def split_lines(body: bytes, gzipped: bool) -> list[tuple[int, str]]:
     """(1-based line number, text) of every non-blank line; bad UTF-8 bytes become U+FFFD."""
     if gzipped:
-        body = gzip.decompress(body)
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError; EOFError: cut short
+            raise UnreadableObject(f"not a readable gzip stream ({exc})") from None
     try:
         lines = body.decode("utf-8").split("\n")
     except UnicodeDecodeError:
@@ -34,18 +46,25 @@ def split_lines(body: bytes, gzipped: bool) -> list[tuple[int, str]]:
     for number, line in enumerate(lines, start=1):
         if line.endswith("\r"):
             line = line[:-1]
-        if line.strip():
+        if line.strip(ASCII_WHITESPACE):
             out.append((number, line))
     return out
 
 
-def bronze_table(objects: Iterable[LandedObject]) -> Any:
-    """An Arrow table of Bronze rows, in (source_key, line_number) order."""
+def bronze_table(objects: Iterable[LandedObject], unreadable: dict[str, str] | None = None) -> Any:
+    """An Arrow table of Bronze rows, in (source_key, line_number) order. Objects that are no lines
+    at all go to `unreadable` (key -> reason) when it is given, else raise `UnreadableObject`."""
     import pyarrow as pa
 
     columns: dict[str, list] = {name: [] for name in BRONZE_EVENTS.column_names}
     for obj in sorted(objects, key=lambda o: o.key.key):
-        lines = split_lines(obj.body, obj.key.gzipped)
+        try:
+            lines = split_lines(obj.body, obj.key.gzipped)
+        except UnreadableObject as exc:
+            if unreadable is None:
+                raise
+            unreadable[obj.key.key] = str(exc)
+            continue
         n = len(lines)
         columns["topic"].extend([obj.key.topic] * n)
         columns["ingest_hour"].extend([obj.key.ingest_hour] * n)

@@ -25,7 +25,7 @@ class EventObjectKey:
 
 def parse_event_key(key: str) -> EventObjectKey | None:
     """The topic and ingest hour of a landing key, or None when the key does not fit the layout."""
-    match = _KEY.match(key)
+    match = _KEY.fullmatch(key)  # not `$`, which also matches before a trailing newline
     if not match:
         return None
     try:

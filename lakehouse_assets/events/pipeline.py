@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator
 
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
+from lakehouse_assets.storage_interface import LandingKeyError
 
 from .bronze import LandedObject, bronze_table
 from .landing import EVENTS_PREFIX, parse_event_key
@@ -37,21 +38,30 @@ class BronzeReport:
     rows: int
     objects: int
     bytes: int
-    skipped_keys: list[str]
+    skipped_keys: dict[str, str]  # key -> why it gave no Bronze rows
     rows_by_topic: dict[str, int]
     preview: list[dict]
 
 
-def read_landing_hour(landing: Any, hour: datetime) -> tuple[list[LandedObject], list[str]]:
-    """The hour's landing objects of every topic, and the keys that do not fit the layout."""
-    objects, skipped = [], []
+def read_landing_hour(landing: Any, hour: datetime) -> tuple[list[LandedObject], dict[str, str]]:
+    """The hour's landing objects of every topic, and the keys skipped, each with its reason."""
+    objects: list[LandedObject] = []
+    skipped: dict[str, str] = {}
     for topic_prefix in landing.list_prefixes(EVENTS_PREFIX):
         for stored in landing.list_objects(f"{topic_prefix}date={hour:%Y-%m-%d}/hour={hour:%H}/"):
             key = parse_event_key(stored.key)
             if key is None:
-                skipped.append(stored.key)
+                skipped[stored.key] = "does not fit the landing layout"
                 continue
-            objects.append(LandedObject(key, landing.get_bytes(stored.key), stored.last_modified))
+            if stored.size == 0:
+                skipped[stored.key] = "empty object (0 bytes)"
+                continue
+            try:
+                body = landing.get_bytes(stored.key)
+            except LandingKeyError as exc:  # e.g. a link leading out of the landing root: never read
+                skipped[stored.key] = str(exc)
+                continue
+            objects.append(LandedObject(key, body, stored.last_modified))
     return objects, skipped
 
 
@@ -59,7 +69,10 @@ def write_bronze(landing: Any, lakehouse: IcebergLakehouse, hour: datetime) -> B
     """Replace the Bronze partition of `hour` with every non-blank line that landed in it."""
     window = Window.hour(hour)
     objects, skipped = read_landing_hour(landing, window.start)
-    data = bronze_table(objects)
+    unreadable: dict[str, str] = {}
+    data = bronze_table(objects, unreadable)
+    skipped.update(unreadable)
+    objects = [o for o in objects if o.key.key not in unreadable]
     lakehouse.replace_partition_with_arrow(BRONZE_EVENTS, window, data)
     by_topic = data.group_by("topic").aggregate([("raw", "count")]).to_pylist()
     return BronzeReport(

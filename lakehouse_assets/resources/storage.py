@@ -7,6 +7,7 @@ marked as a resource so Dagster injects whichever implementation the settings ch
 
 
 import os
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -17,7 +18,7 @@ from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
 from lakehouse_assets import storage_interface
-from lakehouse_assets.storage_interface import LandingStorageError, StoredObject
+from lakehouse_assets.storage_interface import LandingKeyError, LandingStorageError, StoredObject
 
 LandingStorage = ResourceParam[storage_interface.LandingStorage]
 
@@ -35,12 +36,14 @@ class LocalLandingStorage(ConfigurableResource):
     def _path(self, key: str) -> Path:
         path = (self._root / key).resolve()
         if self._root not in path.parents and path != self._root:
-            raise LandingStorageError(f"key {key!r} escapes the landing root")
+            raise LandingKeyError(f"key {key!r} escapes the landing root")
         return path
 
     def list_objects(self, prefix: str, start_after: str | None = None) -> Iterator[StoredObject]:
         root = self._root
-        base = root / prefix[: prefix.rfind("/") + 1] if "/" in prefix else root
+        base = Path(os.path.normpath(root / prefix[: prefix.rfind("/") + 1]))
+        if base != root and root not in base.parents:  # `..` in the prefix (links are the reader's to refuse)
+            raise LandingKeyError(f"prefix {prefix!r} escapes the landing root")
         if not base.is_dir():
             return
         keys = []
@@ -53,7 +56,7 @@ class LocalLandingStorage(ConfigurableResource):
         for key in sorted(keys):
             try:
                 stat = (root / key).stat()
-            except FileNotFoundError:  # removed while listing
+            except OSError:  # removed while listing, or a link to nothing
                 continue
             yield StoredObject(
                 key=key,
@@ -91,10 +94,15 @@ class LocalLandingStorage(ConfigurableResource):
 
     def put_bytes(self, key: str, body: bytes) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(body)
-        tmp.replace(path)  # readers never see half an object
+        # Hidden from listings, and short: a name of 255 bytes (the limit) plus a suffix is too long.
+        tmp = path.with_name(f".{uuid.uuid4().hex}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(body)
+            tmp.replace(path)  # readers never see half an object
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise LandingStorageError(f"cannot write {self.uri(key)}: {exc.strerror or exc}") from exc
 
     def uri(self, key: str = "") -> str:
         # Not Path.as_uri(): it percent-encodes `=`, and keys read like their S3 twins (`source=web/...`).

@@ -4,7 +4,8 @@ Each page is retried at two levels, each up to `max_attempts` times with exponen
 (`backoff_seconds`, doubling, at most `max_backoff_seconds`) through the injectable `sleep`:
 - transport, by urllib3's `Retry` on the `requests` session: HTTP 5xx/429, timeouts, refused and
   dropped connections;
-- service, by tenacity: code 22 (quota) and bodies that are no KMA response.
+- service, by tenacity: code 22 (quota), codes 01/02/04/05 (the service's own passing failures)
+  and bodies that are no KMA response (an HTML error page, cut-short JSON, an unknown encoding).
 Key problems (20/30/31/32) and any other code fail at once.
 
 The service key travels only in the query string: exceptions name the endpoint and parameters
@@ -34,6 +35,7 @@ from .kma_protocol import (
     NO_DATA,
     OK,
     QUOTA_EXCEEDED,
+    TRANSIENT,
     KmaApiError,
     KmaBodyError,
     KmaKeyError,
@@ -108,11 +110,11 @@ def _transport_problem(error: BaseException | None, timeout: tuple[float, float]
 
 
 class _ServiceRetry(Exception):
-    """A response worth asking for again: quota exceeded, or a body that is no KMA response."""
+    """A response worth asking for again: quota exceeded, a passing failure, or a body that is no KMA response."""
 
-    def __init__(self, problem: str, quota: bool = False):
+    def __init__(self, problem: str, quota: bool = False, code: str | None = None):
         super().__init__(problem)
-        self.problem, self.quota = problem, quota
+        self.problem, self.quota, self.code = problem, quota, QUOTA_EXCEEDED if quota else code
 
 
 class KmaClient:
@@ -218,7 +220,7 @@ class KmaClient:
             error = KmaQuotaExceeded if retry.quota else KmaUnavailable
             raise error(
                 f"{what}: {retry.problem} (gave up after {spent.last_attempt.attempt_number} attempts).{advice}",
-                code=QUOTA_EXCEEDED if retry.quota else None,
+                code=retry.code,
             ) from None
 
     def _attempt(self, params: dict[str, str], what: str) -> tuple[bytes, KmaPage]:
@@ -239,10 +241,12 @@ class KmaClient:
             page = decode_body(body)
         except KmaBodyError as exc:
             if response.status_code >= 400:
-                raise KmaApiError(f"{what}: HTTP {response.status_code} with an unreadable body") from None
+                raise KmaApiError(f"{what}: HTTP {response.status_code} with an unreadable body ({redact(str(exc))[:160]})") from None
             raise _ServiceRetry(f"unreadable response body ({redact(str(exc))[:160]})") from None
         if page.code in (OK, NO_DATA):
             return body, page
+        if page.code in TRANSIENT:
+            raise _ServiceRetry(f"KMA answered code {page.code}, {TRANSIENT[page.code]} ({page.message or 'no message'})", code=page.code)
         if page.code == QUOTA_EXCEEDED:
             raise _ServiceRetry(f"quota exceeded (code 22, {page.message or 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR'})", quota=True)
         if page.code in KEY_PROBLEMS:

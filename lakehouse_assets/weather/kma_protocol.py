@@ -7,13 +7,18 @@ A body is the service's JSON envelope (`response.header.resultCode/resultMsg`,
 service's XML envelope. `decode_body` reads all three.
 
 Result codes: 00 data, 03 no data (an empty hour, not a failure), 22 quota exceeded (retried, then
-`KmaQuotaExceeded`), 20/30/31/32 key problems (`KmaKeyError` at once), any other code `KmaApiError`.
+`KmaQuotaExceeded`), 01/02/04/05 the service's own passing failures (retried, then `KmaUnavailable`),
+20/30/31/32 key problems (`KmaKeyError` at once), any other code `KmaApiError`.
+Bodies are UTF-8; one that is not is read as CP949 (the superset of EUC-KR that Korean services
+fall back to) or UTF-16 with a byte order mark, and anything else is a `KmaBodyError` naming why.
 No I/O and no Dagster here: `kma_client` speaks HTTP, `sample_data.weather` answers offline.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -30,6 +35,8 @@ KEY_PROBLEMS = {
     "31": "the service key has expired",
     "32": "this machine's IP address is not registered for the key",
 }
+# Failures on the service's side that a later attempt can get past (data.go.kr's code table).
+TRANSIENT = {"01": "application error", "02": "database error", "04": "HTTP error", "05": "service time-out"}
 MAX_PAGES = 1000  # a runaway totalCount must not loop for ever
 
 
@@ -119,21 +126,53 @@ def request_params(station_id: int, start_kst: datetime, end_kst: datetime, page
     }
 
 
+_HTML = re.compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def body_text(body: bytes) -> str:
+    """The body as text: UTF-8 (a BOM allowed), UTF-16 with a BOM, else CP949 (EUC-KR)."""
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8-sig", "cp949")
+    for encoding in candidates:
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise KmaBodyError(f"text in an unknown encoding (not UTF-8, UTF-16 or EUC-KR/CP949): {body[:60]!r}")
+
+
 def decode_body(body: bytes) -> KmaPage:
     """Read a response body: the JSON envelope, the gateway's XML error, or the XML envelope."""
-    text = body.decode("utf-8-sig", errors="replace").strip()
+    text = body_text(body).strip()
+    if not text:
+        raise KmaBodyError("an empty body")
+    if _HTML.search(text[:2000]):
+        title = _TITLE.search(text)
+        raise KmaBodyError("an HTML page, not a KMA response" + (f": {' '.join(title.group(1).split())[:100]!r}" if title else ""))
     if text.startswith("<"):
         return _decode_xml(text)
     try:
         response = json.loads(text)["response"]
         header = response["header"]
         code, message = str(header["resultCode"]).strip(), str(header.get("resultMsg", "")).strip()
-    except (ValueError, KeyError, TypeError) as exc:
-        raise KmaBodyError(f"not a KMA response ({type(exc).__name__}): {text[:120]!r}") from None
+    except json.JSONDecodeError as exc:
+        raise KmaBodyError(f"invalid or truncated JSON ({exc.msg} at character {exc.pos} of {len(text)}): {text[:120]!r}") from None
+    except RecursionError:
+        raise KmaBodyError(f"JSON nested too deeply to be a KMA response: {text[:60]!r}") from None
+    except (KeyError, TypeError) as exc:
+        raise KmaBodyError(f"JSON without response.header.resultCode ({type(exc).__name__} {exc}): {text[:120]!r}") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise KmaBodyError(f"unreadable JSON ({exc}): {text[:120]!r}") from None
     payload = response.get("body") or {}
     items = (payload.get("items") or {}) if isinstance(payload, dict) else {}
     item = items.get("item", []) if isinstance(items, dict) else []
-    rows = [item] if isinstance(item, dict) else [i for i in item if isinstance(i, dict)]
+    if isinstance(item, dict):
+        rows = [item]
+    else:
+        rows = [i for i in item if isinstance(i, dict)] if isinstance(item, list) else []
     return KmaPage(code, message, tuple(rows), _int(payload.get("totalCount") if isinstance(payload, dict) else None))
 
 
