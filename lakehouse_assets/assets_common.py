@@ -15,17 +15,22 @@ from zoneinfo import ZoneInfo
 from dagster import (
     AssetCheckSpec,
     AssetKey,
+    AssetSelection,
     Backoff,
+    BetaWarning,
     DailyPartitionsDefinition,
+    DefaultScheduleStatus,
     HourlyPartitionsDefinition,
     Jitter,
     MetadataValue,
     PartitionsDefinition,
     PreviewWarning,
     RetryPolicy,
+    ScheduleDefinition,
     TableColumn,
     TableSchema,
     asset_check,
+    define_asset_job,
 )
 
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
@@ -35,6 +40,9 @@ from lakehouse_assets.settings import get_settings
 # loads them. Per-partition checks are how a partition's quality is recorded with it, and the
 # API is the one Dagster documents, so the warning says nothing a user can act on.
 warnings.filterwarnings("ignore", category=PreviewWarning, message=r".*partitions_def.*")
+# Likewise `backfill_policy` (the weather assets' 24 hours per run) is marked beta and warns in the
+# code server and in every run process: the behaviour is settled for us and there is no other API.
+warnings.filterwarnings("ignore", category=BetaWarning, message=r".*backfill_policy.*")
 
 KST = ZoneInfo("Asia/Seoul")
 UTC = timezone.utc
@@ -155,3 +163,19 @@ def markdown_preview(rows: Sequence[dict[str, Any]], limit: int = 10) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(r.get(h)) for h in headers) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def scheduled_job(
+    name: str, selection: AssetSelection, description: str, *, cron: str, timezone: str, schedule_name: str, schedule_description: str
+) -> tuple[Any, ScheduleDefinition]:
+    """A job of `selection` (assets, or checks alone) and the schedule that runs it, on from the start."""
+    job = define_asset_job(name, selection=selection, description=description)
+    schedule = ScheduleDefinition(
+        name=schedule_name,
+        job=job,
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        default_status=DefaultScheduleStatus.RUNNING,
+        description=schedule_description,
+    )
+    return job, schedule

@@ -15,7 +15,6 @@ from .jobs import (
     monitoring_checks_job,
     monitoring_report_job,
     monitoring_report_schedule,
-    monitoring_schedule,
     predictions_automation_sensor,
     retention_job,
     retention_schedule,
@@ -26,12 +25,12 @@ from .system import system_checks, system_spec
 
 def build_defs(settings: Settings) -> Definitions:
     checks = [*model_checks, *system_checks(settings)]
-    checks_job = monitoring_checks_job(checks)
+    checks_job, checks_schedule = monitoring_checks_job(checks)
     return Definitions(
         assets=[system_spec, *monitoring_assets, retention],
         asset_checks=checks,
         jobs=[checks_job, monitoring_report_job, retention_job],
-        schedules=[monitoring_schedule(checks_job), monitoring_report_schedule, retention_schedule],
+        schedules=[checks_schedule, monitoring_report_schedule, retention_schedule],
         sensors=[alerts_sensor, predictions_automation_sensor],
     )
 

@@ -13,13 +13,10 @@ from dagster import (
     AssetCheckResult,
     AssetSelection,
     Config,
-    DefaultScheduleStatus,
-    ScheduleDefinition,
-    define_asset_job,
 )
 from pydantic import Field
 
-from lakehouse_assets.assets_common import table_check
+from lakehouse_assets.assets_common import scheduled_job, table_check
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LakehouseResource
 from lakehouse_assets.resources.kma import KmaResource
@@ -62,17 +59,12 @@ def recent_hours_complete(context: AssetCheckExecutionContext, config: RecentWin
 
 recent_checks = [recent_hours_complete]
 
-weather_recent_checks_job = define_asset_job(
+weather_recent_checks_job, weather_recent_checks_schedule = scheduled_job(
     "weather_recent_checks_job",
-    selection=AssetSelection.checks(*recent_checks),
-    description="Runs the weather checks over the recent window alone: no asset is materialized.",
-)
-
-weather_recent_checks_schedule = ScheduleDefinition(
-    name="weather_recent_checks_schedule",
-    job=weather_recent_checks_job,
-    cron_schedule="50 * * * *",
-    execution_timezone="Asia/Seoul",
-    default_status=DefaultScheduleStatus.RUNNING,
-    description="Hourly, after the fetch schedule's runs: checks the newest 48 served hours of weather/observations.",
+    AssetSelection.checks(*recent_checks),
+    "Runs the weather checks over the recent window alone: no asset is materialized.",
+    cron="50 * * * *",
+    timezone="Asia/Seoul",
+    schedule_name="weather_recent_checks_schedule",
+    schedule_description="Hourly, after the fetch schedule's runs: checks the newest 48 served hours of weather/observations.",
 )

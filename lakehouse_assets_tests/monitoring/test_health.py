@@ -34,7 +34,7 @@ def silent_server():
 
 def run_health(resources: dict, timeout_seconds: float) -> dict:
     checks = system_checks(Settings.from_env({}))
-    job = monitoring_checks_job(checks)
+    job, _ = monitoring_checks_job(checks)
     defs = Definitions(assets=[system_spec], asset_checks=checks, jobs=[job], resources=resources)
     ops = {c.node_def.name: {"config": {"timeout_seconds": timeout_seconds}} for c in checks}
     result = defs.resolve_job_def("monitoring_checks_job").execute_in_process(run_config={"ops": ops}, instance=DagsterInstance.ephemeral(), raise_on_error=False)

@@ -26,7 +26,7 @@ CHECKS = [*model_checks, *system_checks(Settings.from_env({}))]
 
 
 def monitoring_defs(world) -> Definitions:
-    job = monitoring_checks_job(CHECKS)
+    job, _ = monitoring_checks_job(CHECKS)
     return Definitions(assets=[system_spec, monitoring_report], asset_checks=CHECKS, jobs=[job, monitoring_report_job], resources=world.resources)
 
 
