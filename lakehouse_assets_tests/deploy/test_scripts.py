@@ -18,7 +18,9 @@ import pytest
 from lakehouse_assets_tests.support import database_url
 
 from .files import DEPLOY, env_example
-from .services import LOOPBACK, PG_ADMIN, stack_databases
+from lakehouse_assets_tests.processes import LOOPBACK
+
+from .services import PG_ADMIN, stack_databases
 
 SCRIPTS_RUN_BY_IMAGES = [
     DEPLOY / "postgres" / "10-databases.sh",  # /docker-entrypoint-initdb.d/

@@ -12,7 +12,7 @@ import pytest
 from lakehouse_assets_tests.spark.services import spark_home
 
 from .files import DEPLOY, compose_config, filled_env_file
-from .services import LOOPBACK, free_port, launch, port_accepts
+from lakehouse_assets_tests.processes import LOOPBACK, free_port, launch, port_accepts
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
 

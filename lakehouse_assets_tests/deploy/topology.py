@@ -20,7 +20,9 @@ import boto3
 import requests
 
 from .files import DEPLOY, PROXY_TEMPLATE, compose_config, filled_env_file, render_template, unescape
-from .services import LOOPBACK, Service, ServiceFailed, StackDatabases, free_port, group_members, launch, port_accepts
+from lakehouse_assets_tests.processes import LOOPBACK, Service, ServiceFailed, free_port, group_members, launch, port_accepts
+
+from .services import StackDatabases
 
 STARTUP_TIMEOUT_SECONDS = 150.0
 BIN = Path(sys.executable).parent

@@ -12,25 +12,18 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
-LOOPBACK = "127.0.0.1"
+from lakehouse_assets_tests.processes import LOOPBACK, Service, ServiceFailed, free_port, port_accepts
+from lakehouse_assets_tests.processes import launch as start_process
+
 CONNECT_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
-START_TIMEOUT_SECONDS = 120.0
-STOP_TIMEOUT_SECONDS = 15.0
-
-
-class ServiceFailed(RuntimeError):
-    """A Spark service exited early or did not become ready in time."""
 
 
 def spark_home() -> Path:
@@ -39,18 +32,6 @@ def spark_home() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ServiceFailed("pyspark is not installed")
     return Path(list(spec.submodule_search_locations)[0])
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
-
-
-def port_accepts(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.5)
-        return s.connect_ex((LOOPBACK, port)) == 0
 
 
 def service_env(log_dir: Path) -> dict[str, str]:
@@ -67,59 +48,9 @@ def service_env(log_dir: Path) -> dict[str, str]:
     return env
 
 
-@dataclass
-class SparkService:
-    """One running service process and where its output goes."""
-
-    name: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "<no log>"
-
-    def wait_until(self, ready: Callable[[], bool], what: str, timeout: float = START_TIMEOUT_SECONDS) -> float:
-        """Poll `ready` until true; returns the seconds it took. Fails early when the process exits."""
-        started = time.monotonic()
-        delay = 0.05
-        while not ready():
-            if self.process.poll() is not None:
-                raise ServiceFailed(f"{self.name} exited with {self.process.returncode} before {what}:\n{self.log_tail()}")
-            if time.monotonic() - started > timeout:
-                raise ServiceFailed(f"{self.name}: no {what} after {timeout:.0f}s:\n{self.log_tail()}")
-            time.sleep(delay)
-            delay = min(delay * 1.5, 0.5)
-        return time.monotonic() - started
-
-    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-        """SIGTERM to the service's process group, SIGKILL when it does not exit in time."""
-        if self.process.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-
-def launch(name: str, argv: list[str], log_dir: Path) -> SparkService:
-    """Start `argv` in a new process group with its output in `<log_dir>/<name>.log`."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=service_env(log_dir), cwd=log_dir, start_new_session=True,
-        )  # fmt: skip
-    return SparkService(name, process, log_path)
+def launch(name: str, argv: list[str], log_dir: Path) -> Service:
+    """Start `argv` in a new process group with the Spark environment, output in `<log_dir>/<name>.log`."""
+    return start_process(name, argv, service_env(log_dir), log_dir)
 
 
 def master_status(web_port: int) -> dict:
