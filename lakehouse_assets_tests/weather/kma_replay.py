@@ -106,3 +106,10 @@ class KmaReplayServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+
+class Sleeps(list):
+    """An injected sleep: records the pauses instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)

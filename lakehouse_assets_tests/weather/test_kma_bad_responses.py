@@ -16,7 +16,7 @@ from lakehouse_assets.resources.kma import KmaResource
 from lakehouse_assets.weather.kma_protocol import KST, OK, KmaApiError, KmaBodyError, KmaUnavailable, decode_body
 from lakehouse_assets.weather.parse import observation_rows
 from lakehouse_assets.weather.sources import kma_source
-from lakehouse_assets_tests.weather.kma_replay import OK_BODY, OK_ITEM, KmaReplayServer, Reply
+from lakehouse_assets_tests.weather.kma_replay import OK_BODY, OK_ITEM, Reply, Sleeps
 
 KEY = "Bad+Body/Key==LEAKCANARY"
 HOUR = datetime(2019, 1, 20, 1, tzinfo=KST)  # the recorded item's hour
@@ -33,19 +33,6 @@ def euc_kr_xml() -> bytes:
     item = "".join(f"<{k}>{v}</{k}>" for k, v in OK_ITEM.items())
     text = f'<?xml version="1.0" encoding="EUC-KR"?><response><header><resultCode>00</resultCode><resultMsg>정상</resultMsg></header><body><items><item>{item}</item></items><totalCount>1</totalCount></body></response>'
     return text.encode("euc-kr")
-
-
-class Sleeps(list):
-    """An injected sleep: records the pauses instead of waiting."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def server():
-    with KmaReplayServer() as s:
-        yield s
 
 
 def fetch(server, sleeps=None):

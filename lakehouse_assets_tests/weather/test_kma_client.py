@@ -29,6 +29,7 @@ from lakehouse_assets_tests.weather.kma_replay import (
     QUOTA_BODY,
     KmaReplayServer,
     Reply,
+    Sleeps,
     page_body,
     xml_reply,
 )
@@ -36,19 +37,6 @@ from lakehouse_assets_tests.weather.kma_replay import (
 # A "decoding" key as data.go.kr hands it out: +, / and = must survive the query string.
 KEY = "Tst+Key/9zQ2xW8v==LEAKCANARY"
 HOUR = datetime(2019, 1, 20, 1, tzinfo=KST)  # the recorded item's hour
-
-
-class Sleeps(list):
-    """An injected sleep: records the pauses instead of waiting."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def server():
-    with KmaReplayServer() as s:
-        yield s
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ import pytest
 from dagster import (
     AssetMaterialization,
     DagsterInstance,
-    Definitions,
     EnvVar,
     build_schedule_context,
     instance_for_test,
