@@ -79,9 +79,12 @@ def bronze_events(context: AssetExecutionContext, landing: LandingStorage, lakeh
     )
 
 
+# Silver of an hour reads Bronze of that hour and the one before (the event_ids seen before it).
+# It reads the previous hour's stored Silver instead when that is current (no second parse), but
+# does not declare it: a self-dependency makes Dagster's automation request hours as a backfill
+# that fails when a run of the first hour is still going, and leaves the later hours behind.
+# Either way the previous hour's valid ids are the same, so hours may run in any order.
 _previous_and_current_hour = TimeWindowPartitionMapping(start_offset=-1, end_offset=0)
-# The previous hour's stored Silver gives the event_ids seen before this hour (no second parse).
-_previous_hour = TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 
 
 SILVER_DESCRIPTIONS = {
@@ -96,10 +99,7 @@ SILVER_DESCRIPTIONS = {
         AssetSpec(
             table_key(spec),
             description=description,
-            deps=[
-                AssetDep(table_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour),
-                *([AssetDep(table_key(spec), partition_mapping=_previous_hour)] if spec in (SILVER_EVENTS, SILVER_EVENT_DUPLICATES) else []),
-            ],
+            deps=[AssetDep(table_key(BRONZE_EVENTS), partition_mapping=_previous_and_current_hour)],
             group_name=GROUP,
             kinds={ENGINE_KIND, "iceberg"},
             automation_condition=hourly_follow_inputs,
