@@ -10,7 +10,6 @@ from lakehouse_assets.banner import definitions as banner
 from lakehouse_assets.events import definitions as events
 from lakehouse_assets.media import definitions as media
 from lakehouse_assets.ml import definitions as ml
-from lakehouse_assets.ml.predictions import temperature_predictions
 from lakehouse_assets.monitoring import definitions as monitoring
 from lakehouse_assets.weather import definitions as weather
 from lakehouse_assets.resources import core_resources
@@ -25,7 +24,6 @@ def build_defs() -> Definitions:
         banner.build_defs(settings),
         weather.defs,
         ml.defs,
-        Definitions(assets=[temperature_predictions]),
         monitoring.build_defs(settings),
         # One process per run, so one SparkSession (and one JVM start) serves every step.
         Definitions(resources=core_resources(settings), executor=in_process_executor),
