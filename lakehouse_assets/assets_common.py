@@ -22,6 +22,7 @@ from dagster import (
     DefaultScheduleStatus,
     HourlyPartitionsDefinition,
     Jitter,
+    MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
     PreviewWarning,
@@ -146,6 +147,12 @@ def table_metadata(spec: TableSpec, row_count: int, location: str, preview: Any 
         metadata["preview"] = MetadataValue.md(markdown_preview(preview))
     metadata.update(extra)
     return metadata
+
+
+def table_result(spec: TableSpec, row_count: int, lakehouse: Any, preview: Any = None, asset_key: AssetKey | None = None, **extra: Any) -> MaterializeResult:
+    """The materialization of a lakehouse table's partition: `table_metadata` at the table's location."""
+    metadata = table_metadata(spec, row_count, lakehouse.table_location(spec), preview=preview, **extra)
+    return MaterializeResult(asset_key=asset_key, metadata=metadata)
 
 
 def markdown_preview(rows: Sequence[dict[str, Any]], limit: int = 10) -> str:

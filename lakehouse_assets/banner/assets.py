@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from lakehouse_assets.assets_common import IO_RETRY, kst_daily_partitions, partition_day, partition_window, table_key, table_metadata
+from lakehouse_assets.assets_common import IO_RETRY, kst_daily_partitions, partition_day, partition_window, table_key, table_metadata, table_result
 from lakehouse_assets.resources import EngineResource, LakehouseResource
 from lakehouse_assets.settings import get_settings
 from lakehouse_assets.resources.databases import DatabaseResource
@@ -43,14 +43,12 @@ def stats_daily(context: AssetExecutionContext, engine: EngineResource, lakehous
         context.log.warning(f"the banner snapshot of {day} is empty: campaign_id, advertiser_id and tab_id will be NULL")
     context.log.info(f"{STATS_DAILY.identifier} [{day}]: {report.rows} banners from {report.input_rows}")
     preview = lh.read_arrow(STATS_DAILY, [partition_window(context, STATS_DAILY)]).sort_by("banner_id").slice(0, 10).to_pylist()
-    return MaterializeResult(
-        metadata=table_metadata(
-            STATS_DAILY,
-            report.rows,
-            lh.table_location(STATS_DAILY),
-            preview=preview,
-            input_rows=MetadataValue.json(report.input_rows),
-        )
+    return table_result(
+        STATS_DAILY,
+        report.rows,
+        lh,
+        preview=preview,
+        input_rows=MetadataValue.json(report.input_rows),
     )
 
 

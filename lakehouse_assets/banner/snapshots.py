@@ -3,7 +3,7 @@
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from lakehouse_assets.assets_common import IO_RETRY, kst_daily_partitions, partition_day, table_key, table_metadata
+from lakehouse_assets.assets_common import IO_RETRY, kst_daily_partitions, partition_day, table_key, table_result
 from lakehouse_assets.resources import LakehouseResource
 from lakehouse_assets.resources.databases import DatabaseResource
 
@@ -55,17 +55,15 @@ def snapshot_asset(source: SourceTable) -> AssetsDefinition:
         elif report.rows == 0:
             context.log.info(f"`{source.name}` has no rows for {day}: wrote an empty partition")
         context.log.info(f"{spec.identifier} [{day}]: {report.rows} rows in {report.chunks} chunks")
-        return MaterializeResult(
-            metadata=table_metadata(
-                spec,
-                report.rows,
-                lh.table_location(spec),
-                preview=report.preview,
-                source_table=source.name,
-                source_missing=report.source_missing,
-                chunks=report.chunks,
-                query=MetadataValue.md(f"```sql\n{report.query}\n```") if report.query else "",
-            )
+        return table_result(
+            spec,
+            report.rows,
+            lh,
+            preview=report.preview,
+            source_table=source.name,
+            source_missing=report.source_missing,
+            chunks=report.chunks,
+            query=MetadataValue.md(f"```sql\n{report.query}\n```") if report.query else "",
         )
 
     return _snapshot

@@ -20,7 +20,7 @@ from lakehouse_assets.assets_common import (
     partition_day,
     partition_hour,
     table_key,
-    table_metadata,
+    table_result,
 )
 from lakehouse_assets.lakehouse.tables import TableSpec
 from lakehouse_assets.resources import EngineResource, LakehouseResource, LandingStorage
@@ -65,17 +65,15 @@ def bronze_events(context: AssetExecutionContext, landing: LandingStorage, lakeh
     if not report.objects:
         context.log.info(f"no objects landed for {context.partition_key} under {landing.uri(EVENTS_PREFIX)}: wrote an empty partition")
     context.log.info(f"bronze.events [{context.partition_key}]: {report.objects} objects, {report.rows} lines")
-    return MaterializeResult(
-        metadata=table_metadata(
-            BRONZE_EVENTS,
-            report.rows,
-            lakehouse.lakehouse.table_location(BRONZE_EVENTS),
-            preview=report.preview,
-            objects=report.objects,
-            bytes=report.bytes,
-            skipped_keys=len(report.skipped_keys),
-            rows_by_topic=report.rows_by_topic,
-        )
+    return table_result(
+        BRONZE_EVENTS,
+        report.rows,
+        lakehouse.lakehouse,
+        preview=report.preview,
+        objects=report.objects,
+        bytes=report.bytes,
+        skipped_keys=len(report.skipped_keys),
+        rows_by_topic=report.rows_by_topic,
     )
 
 
@@ -116,7 +114,7 @@ def silver_events(context: AssetExecutionContext, engine: EngineResource, lakeho
     lh = lakehouse.lakehouse
     for spec, rows, preview in write_silver(engine.get(), lh, partition_hour(context)):
         context.log.info(f"{spec.identifier} [{context.partition_key}]: {rows} rows")
-        yield MaterializeResult(asset_key=table_key(spec), metadata=table_metadata(spec, rows, lh.table_location(spec), preview=preview))
+        yield table_result(spec, rows, lh, preview=preview, asset_key=table_key(spec))
 
 
 def _gold_asset(spec: TableSpec, description: str, partitions_def, upstream_mapping, upstream: list[TableSpec]):
@@ -139,7 +137,7 @@ def _materialize_gold(spec: TableSpec, partition: Any, engine: EngineResource, l
     lh = lakehouse.lakehouse
     rows = write_gold(spec, engine.get(), lh, partition)
     preview = lh.read_arrow(spec, [gold_window(spec, partition)]).slice(0, 10).to_pylist()
-    return MaterializeResult(metadata=table_metadata(spec, rows, lh.table_location(spec), preview=preview))
+    return table_result(spec, rows, lh, preview=preview)
 
 
 _hours_around = TimeWindowPartitionMapping(start_offset=-1, end_offset=1)

@@ -6,13 +6,12 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     Config,
-    MaterializeResult,
     MetadataValue,
     asset,
 )
 from pydantic import Field
 
-from lakehouse_assets.assets_common import IO_RETRY, check_spec, markdown_preview, partition_day, table_key, table_metadata, upload_day_partitions
+from lakehouse_assets.assets_common import IO_RETRY, check_spec, markdown_preview, partition_day, table_key, table_result, upload_day_partitions
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LakehouseResource, LandingStorage
 
@@ -71,16 +70,14 @@ def image_metadata(context: AssetExecutionContext, config: ImageBatchConfig, lan
     reasons: dict[str, int] = {}
     for r in rejected:
         reasons[r.reason] = reasons.get(r.reason, 0) + 1
-    yield MaterializeResult(
-        metadata=table_metadata(
-            IMAGE_METADATA,
-            day_rows.num_rows,
-            lh.table_location(IMAGE_METADATA),
-            preview=day_rows.slice(0, 10).drop_columns(["image_id"]).to_pylist(),
-            images_upserted=rows.num_rows,
-            keys_rejected=len(rejected),
-            table_rows=len(all_ids),
-        )
+    yield table_result(
+        IMAGE_METADATA,
+        day_rows.num_rows,
+        lh,
+        preview=day_rows.slice(0, 10).drop_columns(["image_id"]).to_pylist(),
+        images_upserted=rows.num_rows,
+        keys_rejected=len(rejected),
+        table_rows=len(all_ids),
     )
     duplicates = len(all_ids) - len(pc.unique(all_ids))
     yield AssetCheckResult(check_name="no_duplicate_image_id", passed=duplicates == 0, metadata={"rows": len(all_ids), "duplicate_ids": duplicates})

@@ -12,7 +12,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, asset
 
-from lakehouse_assets.assets_common import IO_RETRY, hourly_partitions, partition_hour, table_key, table_metadata
+from lakehouse_assets.assets_common import IO_RETRY, hourly_partitions, partition_hour, table_key, table_result
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.monitoring.tables import TEMPERATURE_PREDICTIONS
 from lakehouse_assets.resources import KmaResource, LakehouseResource
@@ -82,16 +82,14 @@ def temperature_predictions(context: AssetExecutionContext, lakehouse: Lakehouse
     lh.replace_partition_with_arrow(TEMPERATURE_PREDICTIONS, Window.hour(hour), pa.Table.from_pylist(rows, schema=arrow_schema(TEMPERATURE_PREDICTIONS)))
     missing = sorted(set(stations) - {r["station_id"] for r in rows})
     context.log.info(f"{TEMPERATURE_PREDICTIONS.identifier} [{context.partition_key}]: {len(rows)} predictions, no features for {missing or 'none'}")
-    return MaterializeResult(
-        metadata=table_metadata(
-            TEMPERATURE_PREDICTIONS,
-            len(rows),
-            lh.table_location(TEMPERATURE_PREDICTIONS),
-            preview=rows,
-            model_version=str(champion.version) if champion is not None else "none",
-            predicted_for=f"{hour + timedelta(hours=1):%Y-%m-%d %H:00} UTC",
-            stations_predicted=len(rows),
-            stations_without_features=len(missing),
-            station_ids_without_features=", ".join(map(str, missing)) or "none",
-        )
+    return table_result(
+        TEMPERATURE_PREDICTIONS,
+        len(rows),
+        lh,
+        preview=rows,
+        model_version=str(champion.version) if champion is not None else "none",
+        predicted_for=f"{hour + timedelta(hours=1):%Y-%m-%d %H:00} UTC",
+        stations_predicted=len(rows),
+        stations_without_features=len(missing),
+        station_ids_without_features=", ".join(map(str, missing)) or "none",
     )

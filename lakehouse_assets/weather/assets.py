@@ -22,7 +22,7 @@ from dagster import (
     asset,
 )
 
-from lakehouse_assets.assets_common import IO_RETRY, KST, hourly_partitions, partition_window, table_key, table_metadata
+from lakehouse_assets.assets_common import IO_RETRY, KST, hourly_partitions, partition_window, table_key, table_metadata, table_result
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets.resources import LakehouseResource, LandingStorage
 from lakehouse_assets.resources.kma import KmaResource
@@ -179,28 +179,26 @@ def observations(context: AssetExecutionContext, kma: KmaResource, landing: Land
     missing = sorted(s for s in kma.stations if hours_per_station[s] < hours)
     names = {r["station_id"]: r["station_name"] for r in rows}
     context.log.info(f"weather.observations [{window.label()}, {hours} hours]: {len(rows)} rows from {manifest.source}, missing stations {missing or 'none'}")
-    return MaterializeResult(
-        metadata=table_metadata(
-            OBSERVATIONS,
-            len(rows),
-            lh.table_location(OBSERVATIONS),
-            preview=rows,
-            **_source_metadata(manifest.source),
-            time_range=f"{window.start:%Y-%m-%d %H:%M} .. {window.end:%Y-%m-%d %H:%M} UTC ({window.start.astimezone(KST):%Y-%m-%d %H:%M} KST)",
-            **_observed_range(rows),
-            stations=", ".join(f"{s} {names[s] or ''}".strip() for s in present) or "none",
-            stations_present=len(present),
-            stations_missing=len(missing),
-            missing_station_ids=", ".join(map(str, missing)) or "none",
-            missing_station_hours=sum(hours - hours_per_station[s] for s in missing),
-            items_received=report.items,
-            items_outside_hour=report.ignored["outside_hour"],
-            items_other_station=report.ignored["other_station"],
-            items_malformed=report.ignored["malformed"],
-            items_duplicate=report.ignored["duplicate"],
-            unreadable_values=report.bad_values,
-            table_rows=lh.row_count(OBSERVATIONS),
-        )
+    return table_result(
+        OBSERVATIONS,
+        len(rows),
+        lh,
+        preview=rows,
+        **_source_metadata(manifest.source),
+        time_range=f"{window.start:%Y-%m-%d %H:%M} .. {window.end:%Y-%m-%d %H:%M} UTC ({window.start.astimezone(KST):%Y-%m-%d %H:%M} KST)",
+        **_observed_range(rows),
+        stations=", ".join(f"{s} {names[s] or ''}".strip() for s in present) or "none",
+        stations_present=len(present),
+        stations_missing=len(missing),
+        missing_station_ids=", ".join(map(str, missing)) or "none",
+        missing_station_hours=sum(hours - hours_per_station[s] for s in missing),
+        items_received=report.items,
+        items_outside_hour=report.ignored["outside_hour"],
+        items_other_station=report.ignored["other_station"],
+        items_malformed=report.ignored["malformed"],
+        items_duplicate=report.ignored["duplicate"],
+        unreadable_values=report.bad_values,
+        table_rows=lh.row_count(OBSERVATIONS),
     )
 
 
