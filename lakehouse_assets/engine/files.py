@@ -108,15 +108,20 @@ def _plain(value: Any) -> Any:
 def commit_files(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, files: list[str], directory: str | None = None) -> int:
     """Check the written files and replace the partition by them in one commit; returns rows.
 
-    On any failure the written files (and a local staging `directory`) are removed.
+    On any failure the written files (and a local staging `directory`) are removed, unless the
+    commit landed after all (its answer lost): then the table uses them.
     """
-    from lakehouse_assets.lakehouse.staging import discard_uncommitted
+    from lakehouse_assets.lakehouse.staging import discard_uncommitted, discard_unless_committed
 
     try:
         rows, kept = written_rows(lakehouse, spec, window, files)
-        lakehouse.replace_partition_with_files(spec, window, kept)
     except Exception:
         discard_uncommitted(lakehouse, files, directory)
+        raise
+    try:
+        lakehouse.replace_partition_with_files(spec, window, kept)
+    except Exception:
+        discard_unless_committed(lakehouse, spec, window, files, directory)
         raise
     # Files without rows are not committed (they hold no partition value): remove them.
     discard_uncommitted(lakehouse, [f for f in files if f not in kept])

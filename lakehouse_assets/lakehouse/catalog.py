@@ -145,7 +145,7 @@ class IcebergLakehouse:
 
     def _commit(self, spec: TableSpec, stage: Callable[[Any], None], what: str) -> None:
         """Run `stage` in a transaction on the freshly loaded table and commit it, again on a conflict."""
-        from pyiceberg.exceptions import CommitFailedException
+        from pyiceberg.exceptions import CommitFailedException, ValidationException
         from sqlalchemy.exc import OperationalError
         from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
@@ -154,7 +154,10 @@ class IcebergLakehouse:
 
         retrying = Retrying(
             # A SQLite catalog answers a concurrent writer with "database is locked" (OperationalError).
-            retry=retry_if_exception_type((CommitFailedException, OperationalError)),
+            # pyiceberg retries a conflict itself but keeps the files its delete planned on the old
+            # snapshot; when another run replaced the same partition meanwhile, it gives up with a
+            # ValidationException (nothing landed): a fresh transaction replans the delete.
+            retry=retry_if_exception_type((CommitFailedException, ValidationException, OperationalError)),
             stop=stop_after_attempt(COMMIT_ATTEMPTS),
             wait=wait_random_exponential(multiplier=COMMIT_WAIT_MULTIPLIER, max=COMMIT_WAIT_MAX_SECONDS),
             sleep=self.commit_sleep,

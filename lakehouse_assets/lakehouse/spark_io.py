@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from .catalog import IcebergLakehouse, SchemaMismatch
 from .schemas import spark_schema, spark_type
-from .staging import discard_uncommitted, staging_path
+from .staging import discard_uncommitted, discard_unless_committed, staging_path
 from .tables import TableSpec, Window
 
 
@@ -64,7 +64,7 @@ def write_partition(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window
     try:
         lakehouse.replace_partition_with_files(spec, window, files)
     except Exception:
-        discard_uncommitted(lakehouse, files, staging)
+        discard_unless_committed(lakehouse, spec, window, files, staging)
         raise
     return rows
 

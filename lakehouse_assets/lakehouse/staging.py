@@ -40,6 +40,23 @@ def discard_uncommitted(lakehouse: IcebergLakehouse, paths: Iterable[str], direc
         shutil.rmtree(urlparse(directory).path, ignore_errors=True)
 
 
+def discard_unless_committed(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, paths: Iterable[str], directory: str | None = None) -> None:
+    """After a failed commit of `paths` as `window`: remove them, except those the partition's
+    current snapshot uses. A commit whose answer was lost (the catalog database went away during
+    COMMIT) may have landed, and removing its files would leave the table naming missing files.
+    When the catalog cannot say, nothing is removed: the retention clean-up takes orphans later."""
+    paths = list(paths)
+    try:
+        committed = set(lakehouse.data_files(spec, [window]))
+    except Exception as exc:
+        log.warning("kept %d files written for %s [%s]: the catalog cannot tell whether they were committed: %s", len(paths), spec.identifier, window.label(), exc)
+        return
+    landed = [path for path in paths if path in committed]
+    if landed:
+        log.warning("a failed commit of %s [%s] had landed: kept its %d files", spec.identifier, window.label(), len(landed))
+    discard_uncommitted(lakehouse, [path for path in paths if path not in committed], None if landed else directory)
+
+
 def replace_partition_streaming(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, batches: Iterable[Any]) -> None:
     """Write Arrow batches into one Parquet file (one row group each) and commit it as the partition.
 
@@ -70,5 +87,5 @@ def replace_partition_streaming(lakehouse: IcebergLakehouse, spec: TableSpec, wi
                     writer.close()
             if not stream.closed:
                 stream.close()
-            discard_uncommitted(lakehouse, [path])
+            discard_unless_committed(lakehouse, spec, window, [path])
         raise
