@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Where `make dev` puts tables, sample landing data and the sample ads database (settings.py reads it).
+export LAKEHOUSE_ROOT ?= $(CURDIR)/.lakehouse
+DAGSTER_PORT ?= 3000
 # Sample events for the last six complete UTC hours, so the partitions exist in the UI.
 SAMPLE_START ?= $(shell date -u -d '-6 hours' +%Y-%m-%dT%H)
 SAMPLE_HOURS ?= 6
@@ -34,26 +37,36 @@ require-java:
 	$(if $(shell command -v java 2>/dev/null),,$(error $(JAVA_ERROR)))
 
 sample: install
-	$(BIN)/python -m lakehouse_assets.sample_data events --landing .lakehouse/landing \
+	$(BIN)/python -m lakehouse_assets.sample_data events --landing $(LAKEHOUSE_ROOT)/landing \
 	  --start $(SAMPLE_START) --hours $(SAMPLE_HOURS) --events-per-hour $(SAMPLE_EVENTS_PER_HOUR) --bad-share 0.02 --seed 7
-	$(BIN)/python -m lakehouse_assets.sample_data images --landing .lakehouse/landing --count 50 --seed 7
+	$(BIN)/python -m lakehouse_assets.sample_data images --landing $(LAKEHOUSE_ROOT)/landing --count 50 --seed 7
 
 BANNER_SAMPLE_DAYS ?= 14
 sample-banner: install
 	@if [ -n "$$BANNER_DB_URL" ]; then echo "BANNER_DB_URL is set: not seeding it with sample data"; else \
-	  $(BIN)/python -m lakehouse_assets.sample_data banner --db-url sqlite:///.lakehouse/banner.db --days $(BANNER_SAMPLE_DAYS) --seed 7 --reset; fi
+	  $(BIN)/python -m lakehouse_assets.sample_data banner --db-url sqlite:///$(LAKEHOUSE_ROOT)/banner.db --days $(BANNER_SAMPLE_DAYS) --seed 7 --reset; fi
 
 # Sixty KST days of sample weather through the weather assets (one run per day, as a backfill),
 # so the `ml` group can be trained at once; days already in the instance are skipped. Not with a
 # real KMA key: that history is a backfill of weather/observations from the UI.
 WEATHER_HISTORY_DAYS ?= 60
-sample-weather: install
+sample-weather: install $(DAGSTER_HOME)/dagster.yaml
 	@if [ -n "$$KMA_SERVICE_KEY" ]; then echo "KMA_SERVICE_KEY is set: not seeding sample weather history"; else \
 	  $(BIN)/python -m lakehouse_assets.ml.history --days $(WEATHER_HISTORY_DAYS); fi
 
-dev: check-java install sample sample-banner sample-weather
+# The instance of `make dev`: Dagster's defaults (SQLite under DAGSTER_HOME); a dagster.yaml is
+# written only so that Dagster does not warn about its absence, and says no usage statistics leave.
+$(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	@printf '%s\n' '# Written by make dev: Dagster defaults (SQLite storage in this folder), no telemetry.' 'telemetry:' '  enabled: false' > $@
+
+# Started from a script (`make dev &`), make runs with SIGINT ignored, and Dagster then ignores
+# SIGTERM too: both are reset so that Ctrl-C and kill stop it within seconds. Dagster's advice to
+# use `dg dev` (another CLI, not installed here) is the one warning of a healthy start: silenced.
+dev: check-java install sample sample-banner sample-weather $(DAGSTER_HOME)/dagster.yaml
+	@echo "Dagster UI at http://localhost:$(DAGSTER_PORT) (Ctrl-C stops it)"
+	@exec env --default-signal=INT,TERM PYTHONWARNINGS='ignore:Function `dev_command` is superseded' \
+	  $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 test: require-java install
 	$(BIN)/python -m pytest
