@@ -49,12 +49,13 @@ class Settings:
 
     lakehouse_root: str
     landing: str
-    catalog_uri: str
+    # May hold a password (PostgreSQL in production): kept out of repr, passed to resources as EnvVar.
+    catalog_uri: str = field(repr=False)
     aws_endpoint_url: str | None
     aws_region: str | None
     spark_master: str
     spark_remote: str | None
-    mlflow_tracking_uri: str
+    mlflow_tracking_uri: str = field(repr=False)  # a database store's URI may hold a password too
     kma_api_base_url: str
     kma_key_configured: bool
     # Database URLs may hold a password: kept out of repr, and passed to resources as EnvVar.
@@ -73,6 +74,8 @@ class Settings:
     duckdb_memory_limit: str | None = None  # e.g. "2GB"; unset: DuckDB's default (80% of RAM)
     duckdb_threads: int | None = None  # unset: one per core
     duckdb_temp_directory: str | None = None  # where DuckDB spills beyond the memory limit
+    catalog_uri_from_env: bool = False
+    mlflow_tracking_uri_from_env: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -113,6 +116,8 @@ class Settings:
             duckdb_memory_limit=env.get("DUCKDB_MEMORY_LIMIT") or None,
             duckdb_threads=int(env["DUCKDB_THREADS"]) if env.get("DUCKDB_THREADS") else None,
             duckdb_temp_directory=env.get("DUCKDB_TEMP_DIRECTORY") or None,
+            catalog_uri_from_env=bool(env.get("LAKEHOUSE_CATALOG_URI")),
+            mlflow_tracking_uri_from_env=bool(env.get("MLFLOW_TRACKING_URI")),
         )
 
     @property

@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 PROBE_PREFIX = "_health"
 
@@ -161,12 +161,24 @@ def _http_health(url: str, timeout_seconds: float) -> str:
     return f"{_origin(url)}/health answered HTTP {status}"
 
 
+SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "token", "access_token", "secret"})
+
+
 def safe_uri(uri: str) -> str:
-    """`uri` without user info (a database or server URI may carry a password)."""
+    """`uri` without user info, and with `***` for the value of a password or token query
+    parameter (libpq and some drivers take the password there): either may carry a secret."""
     parsed = urlparse(uri)
-    if not parsed.netloc or "@" not in parsed.netloc:
-        return uri
-    return parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[1]).geturl()
+    safe = uri  # edited as text: geturl() would drop a slash of sqlite:////absolute/path
+    if parsed.netloc and "@" in parsed.netloc:
+        safe = safe.replace(parsed.netloc, parsed.netloc.rsplit("@", 1)[1], 1)
+    if parsed.query:
+        safe = safe.replace(f"?{parsed.query}", "?" + "&".join(_masked_pair(pair) for pair in parsed.query.split("&")), 1)
+    return safe
+
+
+def _masked_pair(pair: str) -> str:
+    name = pair.split("=", 1)[0]
+    return f"{name}=***" if unquote(name).lower() in SECRET_QUERY_KEYS else pair
 
 
 def _origin(url: str) -> str:
@@ -182,7 +194,7 @@ def sql_probe(url: str, timeout_seconds: float) -> Callable[[dict[str, float]], 
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    safe = parsed.render_as_string(hide_password=True)
+    safe = safe_uri(url)
     sqlite = parsed.get_backend_name() == "sqlite"
     engine = sa.create_engine(parsed, connect_args={} if sqlite else {"connect_timeout": max(1, int(timeout_seconds))})
 

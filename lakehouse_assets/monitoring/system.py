@@ -89,14 +89,14 @@ def iceberg_catalog_answers(config: HealthConfig, lakehouse: LakehouseResource) 
 
     from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
 
-    from .health import catalog_probe
+    from .health import catalog_probe, safe_uri
 
     import pyiceberg.catalog.sql  # noqa: F401 (loaded before the deadline: imports are not the service's time)
 
     make_url(lakehouse.catalog_uri).get_dialect()  # and the database driver
     # A fresh catalog object: the resource's is cached and would not show a lost connection.
     fresh = IcebergLakehouse(lakehouse.catalog_uri, lakehouse.root_uri, _io_properties(lakehouse, config.timeout_seconds))
-    target = make_url(lakehouse.catalog_uri).render_as_string(hide_password=True)
+    target = safe_uri(lakehouse.catalog_uri)
     return probe_result(target, catalog_probe(lambda: fresh.catalog), config.timeout_seconds)
 
 

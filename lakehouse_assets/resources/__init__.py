@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dagster import EnvVar
 from dagster_aws.s3 import S3Resource
 
 from lakehouse_assets.settings import Settings
@@ -43,7 +44,8 @@ def core_resources(settings: Settings) -> dict[str, Any]:
         "engine": engine_resource(settings),
         "lakehouse": LakehouseResource(
             root_uri=settings.lakehouse_root,
-            catalog_uri=settings.catalog_uri,
+            # From the environment it stays there (it may hold a password): the UI shows the name.
+            catalog_uri=EnvVar("LAKEHOUSE_CATALOG_URI") if settings.catalog_uri_from_env else settings.catalog_uri,
             s3_endpoint=settings.aws_endpoint_url,
             s3_region=settings.aws_region,
         ),

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from lakehouse_assets.settings import Settings, join_uri
@@ -91,12 +92,17 @@ class MlflowResource(ConfigurableResource):
     def run_url(self, experiment_id: str, run_id: str) -> str | None:
         """A link to the run in the MLflow UI, when the tracking store is a server."""
         if self.tracking_uri.startswith(("http://", "https://")):
-            return f"{self.tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+            server = urlsplit(self.tracking_uri)
+            # Without user info: a link is shown in the UI, and basic-auth credentials may sit there.
+            origin = server._replace(netloc=server.netloc.rsplit("@", 1)[-1], query="", fragment="").geturl()
+            return f"{origin.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
         return None
 
 
 def mlflow_resource(settings: Settings) -> MlflowResource:
     """Tracking at MLFLOW_TRACKING_URI (a SQLite file under the lakehouse root by default), artifacts
     of new experiments under `<LAKEHOUSE_ROOT>/mlflow-artifacts` (a local folder or S3)."""
-    return MlflowResource(tracking_uri=settings.mlflow_tracking_uri, artifact_root=join_uri(settings.lakehouse_root, ARTIFACTS_FOLDER))
+    # From the environment the URI stays there, as EnvVar: a database store's URI may hold a password.
+    tracking_uri: Any = EnvVar("MLFLOW_TRACKING_URI") if settings.mlflow_tracking_uri_from_env else settings.mlflow_tracking_uri
+    return MlflowResource(tracking_uri=tracking_uri, artifact_root=join_uri(settings.lakehouse_root, ARTIFACTS_FOLDER))
 
