@@ -23,6 +23,11 @@ def staging_prefix(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window)
     return staging_path(lakehouse, spec, window)
 
 
+# Readers split a scan by row group: one group of a million raw lines would be read, and every
+# query over it run, on a single thread.
+ROW_GROUP_ROWS = 128 * 1024
+
+
 def write_arrow_file(lakehouse: IcebergLakehouse, spec: TableSpec, path: str, batches: Any) -> None:
     """Arrow batches into one Parquet file at `path` through the table's file IO (local or S3)."""
     import pyarrow.parquet as pq
@@ -31,7 +36,7 @@ def write_arrow_file(lakehouse: IcebergLakehouse, spec: TableSpec, path: str, ba
     with lakehouse.file_io(path).new_output(path).create(overwrite=True) as stream:
         with pq.ParquetWriter(stream, schema, compression="zstd") as writer:
             for batch in batches:
-                writer.write_table(pa_table(batch).cast(schema))
+                writer.write_table(pa_table(batch).cast(schema), row_group_size=ROW_GROUP_ROWS)
 
 
 def pa_table(batch: Any) -> Any:
