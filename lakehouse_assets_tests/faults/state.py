@@ -5,23 +5,14 @@ partition's files there, under a fresh name, before committing them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pyarrow as pa
 
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
-from lakehouse_assets.lakehouse.tables import Column, TableSpec
-
-HITS = TableSpec(
-    "faults",
-    "hits",
-    (Column("at", "timestamp"), Column("page", "string"), Column("n", "long")),
-    partition_column="at",
-    partition_transform="hour",
-)
-H = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
+from lakehouse_assets.lakehouse.tables import TableSpec
 
 
 def hits(hour: datetime, count: int, page: str = "/") -> pa.Table:

@@ -11,7 +11,8 @@ from lakehouse_assets.engine.duckdb_engine import DuckDBEngine
 from lakehouse_assets.lakehouse.catalog import COMMIT_ATTEMPTS, CommitFailed, IcebergLakehouse
 from lakehouse_assets.lakehouse.tables import Window
 from lakehouse_assets_tests.faults.postgres import CommitKiller, CommitReplyLost, fresh_database
-from lakehouse_assets_tests.faults.state import HITS, H, commits, hits, table_state, uncommitted_files
+from lakehouse_assets_tests.faults.state import commits, hits, table_state, uncommitted_files
+from lakehouse_assets_tests.lakehouse.hits import HITS, H
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +43,7 @@ def test_a_commit_cut_off_once_is_committed_again_on_a_new_connection(lakehouse,
     assert engine.write(lakehouse, HITS, Window.hour(H), engine.from_arrow(hits(H, 5, "/after"))) == 5
 
     assert killer.killed == 1 and len(lakehouse.waits) == 1
-    assert "commit conflict on faults.hits [2026-11-23T10] <- 1 files (attempt 1): (psycopg2.OperationalError) server closed the connection unexpectedly" in caplog.text
+    assert "commit conflict on test.hits [2026-11-23T10] <- 1 files (attempt 1): (psycopg2.OperationalError) server closed the connection unexpectedly" in caplog.text
     after = table_state(lakehouse, HITS)
     assert after.snapshot_id != before.snapshot_id and [r["page"] for r in after.rows] == ["/after"] * 5
     assert commits(lakehouse, HITS) == 2  # the first version and this one: the cut-off attempt left no commit
@@ -53,7 +54,7 @@ def test_a_catalog_that_keeps_going_away_fails_the_write_and_changes_nothing(lak
     before = table_state(lakehouse, HITS)
     killer = CommitKiller(lakehouse.catalog.engine, times=None)
 
-    with pytest.raises(CommitFailed, match=rf"could not commit faults.hits \[2026-11-23T10\] <- 1 files after {COMMIT_ATTEMPTS} attempts: \(psycopg2.OperationalError\) server closed the connection unexpectedly"):
+    with pytest.raises(CommitFailed, match=rf"could not commit test.hits \[2026-11-23T10\] <- 1 files after {COMMIT_ATTEMPTS} attempts: \(psycopg2.OperationalError\) server closed the connection unexpectedly"):
         engine.write(lakehouse, HITS, Window.hour(H), engine.from_arrow(hits(H, 5, "/after")))
 
     assert killer.killed == COMMIT_ATTEMPTS

@@ -12,7 +12,8 @@ import pytest
 from lakehouse_assets.engine.duckdb_engine import DuckDBEngine
 from lakehouse_assets.lakehouse.catalog import COMMIT_ATTEMPTS, CommitFailed, IcebergLakehouse
 from lakehouse_assets.lakehouse.tables import Window
-from lakehouse_assets_tests.faults.state import HITS, H, hits, table_state, uncommitted_files
+from lakehouse_assets_tests.faults.state import hits, table_state, uncommitted_files
+from lakehouse_assets_tests.lakehouse.hits import HITS, H
 
 NEXT = H + timedelta(hours=1)
 
@@ -71,7 +72,7 @@ def test_two_writers_of_one_partition_leave_exactly_the_last_commit(writers, cap
 
     # pyiceberg cannot rebase a delete whose files the winner replaced; the table layer starts a
     # new transaction on the winner's snapshot, whose delete removes the winner's rows: no mix.
-    assert "commit conflict on faults.hits [2026-11-23T10] <- 2 rows (attempt 1): Added data files were found" in caplog.text
+    assert "commit conflict on test.hits [2026-11-23T10] <- 2 rows (attempt 1): Added data files were found" in caplog.text
     assert len(bases) == 2 and len(waits) == 1
     assert [r["page"] for r in table_state(winner, HITS).rows] == ["/loser", "/loser"]
 
@@ -91,7 +92,7 @@ def test_an_engine_write_that_always_loses_fails_clearly_and_leaves_nothing_behi
     try:
         # A real commit of the winner after each load of the table: every attempt starts stale.
         other_writer_commits_after_each_load(loser, winner_commits)
-        with pytest.raises(CommitFailed, match=rf"could not commit faults.hits \[2026-11-23T10\] <- 1 files after {COMMIT_ATTEMPTS} attempts: .*branch main has changed"):
+        with pytest.raises(CommitFailed, match=rf"could not commit test.hits \[2026-11-23T10\] <- 1 files after {COMMIT_ATTEMPTS} attempts: .*branch main has changed"):
             engine.write(loser, HITS, Window.hour(H), engine.from_arrow(hits(H, 7, "/loser")))
         before_rerun = table_state(winner, HITS)
         assert len(waits) == COMMIT_ATTEMPTS - 1  # every attempt lost to a real commit

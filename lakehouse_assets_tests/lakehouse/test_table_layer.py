@@ -1,7 +1,7 @@
 """The Iceberg table layer: atomic partition replacement, schema by name, snapshot reads, concurrency."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,14 +12,8 @@ from lakehouse_assets.lakehouse.spark_io import read_table, write_partition
 from lakehouse_assets.lakehouse.staging import discard_uncommitted
 from lakehouse_assets.lakehouse.tables import Column, TableSpec, Window
 
-SPEC = TableSpec(
-    "test",
-    "hits",
-    (Column("at", "timestamp"), Column("page", "string"), Column("n", "long")),
-    partition_column="at",
-    partition_transform="hour",
-)
-H = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
+from .hits import H
+from .hits import HITS as SPEC
 
 
 def rows(hour: datetime, count: int, page: str = "/") -> pa.Table:
