@@ -1,4 +1,5 @@
-"""Shared fixtures: one SparkSession for the whole test session, temp-dir lakehouses, moto S3."""
+"""Shared fixtures: one SparkSession per test process (`make test` runs two workers, each with its
+own), temp-dir lakehouses, moto S3."""
 
 from __future__ import annotations
 
