@@ -4,12 +4,10 @@
                                              [--seed 7] [--start 2026-11-23T00] [--threads 2]
     python -m bench.compare_duckdb_reference --edge-cases
 
-Generates landing objects with `lakehouse_assets.sample_data.events.generate_event_objects`,
-writes them to a temporary landing zone, computes every table with
-`lakehouse_assets_tests.events.reference.compute_reference`, feeds the reference's own Bronze rows
-to `bench.duckdb_events.run_duckdb` (so both read identical input) and prints, per table, whether
-the two agree. Rows are matched by the table's key; doubles compare with a relative tolerance of
-1e-9 (summation order differs), everything else exactly. Exit code 1 on any mismatch.
+Generated landing objects (`sample_data.events`) go through the plain-Python reference
+(`lakehouse_assets_tests.events.reference`) and, from its own Bronze rows, through
+`bench.duckdb_events.run_duckdb`; per table it prints whether they agree (rows matched by key,
+doubles to 1e-9 relative, the rest exactly). Exit code 1 on any mismatch.
 
 `--edge-cases` instead runs hand-written tricky lines (JSON strictness, missing vs empty values,
 number and timestamp corner cases) one by one through both and prints each outcome; the
@@ -43,13 +41,9 @@ REL_TOL = 1e-9
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        if a is None or b is None:
-            return a is b
-        if math.isinf(a) or math.isinf(b):
-            return a == b
+    if (isinstance(a, float) or isinstance(b, float)) and a is not None and b is not None and not (math.isinf(a) or math.isinf(b)):
         return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12)
-    return a == b
+    return a is b if a is None or b is None else a == b
 
 
 def compare_table(name: str, ours: list[dict[str, Any]], reference: list[dict[str, Any]], show: int = 5) -> list[str]:
