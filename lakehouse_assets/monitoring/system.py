@@ -135,8 +135,7 @@ def _database_check(resource_key: str, env_name: str) -> Any:
 def spark_session_starts(config: HealthConfig, spark: SparkResource) -> AssetCheckResult:
     from .health import spark_probe
 
-    target = spark.spark_config.get("spark.remote") or spark.spark_config.get("spark.master", "?")
-    return probe_result(target, spark_probe(lambda: spark.spark_session), config.spark_timeout_seconds)
+    return probe_result(spark.target, spark_probe(lambda: spark.spark_session), config.spark_timeout_seconds)
 
 
 def system_checks(settings: Settings) -> list[Any]:

@@ -24,9 +24,16 @@ def s3_resource(settings: Settings) -> S3Resource:
     return S3Resource(endpoint_url=settings.aws_endpoint_url, region_name=settings.aws_region)
 
 
+def spark_resource(settings: Settings) -> SparkResource:
+    """The Spark session of the settings; a Connect URL (it may hold a token) stays in the environment."""
+    config = spark_config(settings.spark_master, settings.spark_remote)
+    remote = config.pop("spark.remote", None)
+    return SparkResource(spark_config=config, remote=EnvVar("SPARK_REMOTE") if remote else None)
+
+
 def engine_resource(settings: Settings) -> EngineResource:
     """The compute engine the settings chose (LAKEHOUSE_ENGINE), with its Spark session when spark."""
-    spark = SparkResource(spark_config=spark_config(settings.spark_master, settings.spark_remote))
+    spark = spark_resource(settings)
     return EngineResource(
         engine=settings.lakehouse_engine,
         duckdb_memory_limit=settings.duckdb_memory_limit,
@@ -40,7 +47,7 @@ def core_resources(settings: Settings) -> dict[str, Any]:
     """The resources the domains share: landing storage, Spark, the lakehouse tables, databases."""
     return {
         "landing": landing_storage_for(settings.landing, s3_resource(settings)),
-        "spark": SparkResource(spark_config=spark_config(settings.spark_master, settings.spark_remote)),
+        "spark": spark_resource(settings),
         "engine": engine_resource(settings),
         "lakehouse": LakehouseResource(
             root_uri=settings.lakehouse_root,

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
-from typing import Any
+from typing import Any, Optional
 
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
@@ -49,14 +50,28 @@ class SparkResource(ConfigurableResource):
     """
 
     spark_config: dict[str, str]
+    # A Spark Connect URL may carry `;token=...`: given as an EnvVar it stays out of the run's
+    # config and job snapshots (`spark.remote` in spark_config still works, for tests and scripts).
+    remote: Optional[str] = None
     _session: Any = PrivateAttr(default=None)
+
+    def session_config(self) -> dict[str, str]:
+        return {**self.spark_config, **({"spark.remote": self.remote} if self.remote else {})}
+
+    @property
+    def target(self) -> str:
+        """Where the session runs, for messages: the Connect URL with any token masked, or the master."""
+        config = self.session_config()
+        remote = config.get("spark.remote")
+        return re.sub(r"(;token=)[^;]*", r"\1***", remote) if remote else config.get("spark.master", "?")
 
     @property
     def spark_session(self) -> Any:
         if self._session is None:
-            if "spark.remote" not in self.spark_config:
+            config = self.session_config()
+            if "spark.remote" not in config:
                 ensure_java()
             from dagster_pyspark.resources import spark_session_from_config
 
-            self._session = spark_session_from_config(self.spark_config)
+            self._session = spark_session_from_config(config)
         return self._session

@@ -38,3 +38,21 @@ def test_spark_connect_config_has_no_master():
     config = spark_config(remote="sc://spark-connect:15002")
     assert config["spark.remote"] == "sc://spark-connect:15002" and "spark.master" not in config
     assert spark_config("spark://m:7077")["spark.master"] == "spark://m:7077"
+
+
+def test_spark_remote_stays_in_the_environment():
+    """A Connect URL can carry a token: it reaches the resource as an EnvVar, never as config text."""
+    from dagster import EnvVar
+
+    from lakehouse_assets.resources import core_resources
+    from lakehouse_assets.settings import Settings
+
+    url = "sc://spark-connect:15002/;token=TOKEN-CANARY"
+    settings = Settings.from_env({"LAKEHOUSE_ROOT": "/tmp/lake", "SPARK_REMOTE": url})
+    resources = core_resources(settings)
+    for spark in (resources["spark"], resources["engine"].spark):
+        assert isinstance(spark.remote, EnvVar) and spark.remote.env_var_name == "SPARK_REMOTE"
+        assert "TOKEN-CANARY" not in repr(spark.spark_config) and "spark.master" not in spark.spark_config
+    plain = SparkResource(spark_config={}, remote=url)
+    assert plain.session_config()["spark.remote"] == url
+    assert plain.target == "sc://spark-connect:15002/;token=***"

@@ -22,8 +22,8 @@ NOT_SECRET = {
     "DAGSTER_UI_URL", "DUCKDB_MEMORY_LIMIT", "DUCKDB_TEMP_DIRECTORY", "DUCKDB_THREADS", "KMA_API_BASE_URL",
     "LAKEHOUSE_ENGINE", "LAKEHOUSE_LANDING", "LAKEHOUSE_PARTITIONS_START", "LAKEHOUSE_ROOT",
     "MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "SPARK_MASTER",
-    # A Spark Connect URL can carry `;token=...`; it is not covered yet (it reaches SparkResource's
-    # plain spark_config), so a deployment must not put a token there.
+    # A Spark Connect URL can carry `;token=...`: it reaches SparkResource as an EnvVar
+    # (test_spark_remote_stays_in_the_environment); the runs here use DuckDB, so it is not scanned.
     "SPARK_REMOTE",
 }
 PLACES = {

@@ -41,7 +41,11 @@ def main(argv: list[str]) -> int:
         runs.append({"keys": keys, "partition": partition, "success": result.success, "seconds": round(time.monotonic() - started, 2)})
         if not result.success:
             break
-    session = resources["spark"].spark_session
+    # The resource holds SPARK_REMOTE as an EnvVar (resolved inside runs only): ask for the session
+    # the runs used with the settings' own values (getOrCreate returns it).
+    from lakehouse_assets.resources import SparkResource, spark_config
+
+    session = SparkResource(spark_config=spark_config(settings.spark_master, settings.spark_remote)).spark_session
     report = {
         "runs": runs,
         "session_module": type(session).__module__,
