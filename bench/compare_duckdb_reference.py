@@ -11,7 +11,7 @@ doubles to 1e-9 relative, the rest exactly). Exit code 1 on any mismatch.
 
 `--edge-cases` instead runs hand-written tricky lines (JSON strictness, missing vs empty values,
 number and timestamp corner cases) one by one through both and prints each outcome; the
-differences `bench/duckdb_events.py` documents as not closed are labelled KNOWN.
+differences `bench/duckdb_events_parse.py` documents as not closed are labelled KNOWN.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def compare_table(name: str, ours: list[dict[str, Any]], reference: list[dict[st
 _PV = '"event_type":"page_view","event_time":"2026-11-23T10:15:02.123Z","session_id":"s1"'
 _REQ = '"event_type":"api_request","event_time":"2026-11-23T10:20:00Z","server":"web-1","http_status":200,"latency_ms":12.5'
 _BUY = '"event_type":"purchase","event_time":"2026-11-23T10:00:00Z","session_id":"s"'
-# differences `bench/duckdb_events.py` documents as not closed: marker -> why
+# differences `bench/duckdb_events_parse.py` documents as not closed: marker -> why
 KNOWN = {
     "dup-key": "duplicate key: yyjson reads the first occurrence, Python the last",
     "deep": "nesting beyond Python's recursion limit: Python rejects, yyjson does not",

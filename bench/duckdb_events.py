@@ -38,8 +38,8 @@ double reads as +/-inf, as `1e400` does.
 
 The parse and its JSON readings: `duckdb_events_parse.py`; Silver and Gold SQL: `duckdb_events_sql.py`.
 
-Run `python -m bench.duckdb_events` for the hand-written self-check, or
-`python -m bench.duckdb_events --bench 1000000` for a timing on 1M generated lines of one hour.
+Run `python -m bench.duckdb_events_check` for the hand-written self-check, or
+`python -m bench.duckdb_events_check --bench 1000000` for a timing on 1M generated lines of one hour.
 """
 
 from __future__ import annotations
@@ -99,9 +99,3 @@ def run_duckdb(bronze: Any, threads: int = 2, timings: dict[str, float] | None =
         return out
     finally:
         con.close()
-
-
-if __name__ == "__main__":
-    from bench.duckdb_events_check import main
-
-    main()

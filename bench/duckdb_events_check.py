@@ -1,4 +1,4 @@
-"""Self-check and timing of the DuckDB events reference (python -m bench.duckdb_events [--bench N] [--threads T])."""
+"""Self-check and timing of the DuckDB events reference (python -m bench.duckdb_events_check [--bench N] [--threads T])."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ The transforms live in `features` and `training`, the registry side in `registry
 scikit-learn and MLflow load inside the asset bodies.
 """
 
-from typing import Any, Literal
+from typing import Literal
 
 from dagster import AllPartitionMapping, AssetDep, AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
 from pydantic import Field
@@ -18,15 +18,9 @@ from lakehouse_assets.weather.tables import OBSERVATIONS
 
 from .checks import readiness_result
 from .keys import DATASET_KEY, MODEL_KEY, READINESS_CHECK
-from .tables import CHALLENGER_ALIAS, EXPERIMENT_NAME, FEATURE_COLUMNS, MODEL_NAME, TAG_DAGSTER_RUN_ID, TAG_TRAINING_DAY, TRAIN, TRAINING_DATASET
+from .tables import CHALLENGER_ALIAS, EXPERIMENT_NAME, FEATURE_COLUMNS, MODEL_NAME, TAG_DAGSTER_RUN_ID, TAG_TRAINING_DAY, TRAIN, TRAINING_DATASET, read_dataset
 
 GROUP = "ml"
-
-
-def read_dataset(lakehouse: LakehouseResource, day: Any, split: str | None = None) -> Any:
-    """The day's `ml.training_dataset` partition as pandas, optionally one split."""
-    frame = lakehouse.lakehouse.read_arrow(TRAINING_DATASET, [Window.day(day)]).to_pandas()
-    return frame if split is None else frame[frame["split"] == split].reset_index(drop=True)
 
 
 class TrainingWindowConfig(Config):

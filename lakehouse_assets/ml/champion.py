@@ -11,9 +11,9 @@ from lakehouse_assets.assets_common import IO_RETRY, kst_daily_partitions, parti
 from lakehouse_assets.resources import LakehouseResource
 from lakehouse_assets.resources.mlflow import MlflowResource
 
-from .assets import GROUP, read_dataset
+from .assets import GROUP
 from .keys import CHAMPION_KEY, EVALUATION_KEY, MODEL_KEY
-from .tables import CHAMPION_ALIAS, HOLDOUT, TAG_TRAINING_DAY, TARGET_COLUMN
+from .tables import CHAMPION_ALIAS, HOLDOUT, TAG_TRAINING_DAY, TARGET_COLUMN, read_dataset
 
 CHALLENGER, CHAMPION = "challenger", "champion"
 # Serialising the alias decision keeps concurrent backfill runs from racing on it (set the pool's

@@ -68,7 +68,7 @@ def champion_result(champion_version: str | None, champion_mae: float, persisten
 )
 def champion_beats_persistence(context: AssetCheckExecutionContext, lakehouse: LakehouseResource, mlflow: MlflowResource) -> AssetCheckResult:
     from . import registry, training
-    from .assets import read_dataset
+    from .tables import read_dataset
     from .evaluation import scores
     from .tables import CHAMPION_ALIAS, HOLDOUT, TARGET_COLUMN
 

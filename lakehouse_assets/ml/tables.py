@@ -6,7 +6,9 @@ so they stay exactly as `docs/contracts` spells them.
 
 from __future__ import annotations
 
-from lakehouse_assets.lakehouse.tables import Column, TableSpec
+from typing import Any
+
+from lakehouse_assets.lakehouse.tables import Column, TableSpec, Window
 
 # MLflow
 EXPERIMENT_NAME = "weather_temperature"
@@ -76,3 +78,9 @@ TRAINING_DATASET = TableSpec(
     partition_transform="identity",
     doc="Features and target of one training day's window: exactly what that day's model saw (train) and was judged on (holdout).",
 )
+
+
+def read_dataset(lakehouse: Any, day: Any, split: str | None = None) -> Any:
+    """The day's `ml.training_dataset` partition (of a `LakehouseResource`) as pandas, optionally one split."""
+    frame = lakehouse.lakehouse.read_arrow(TRAINING_DATASET, [Window.day(day)]).to_pandas()
+    return frame if split is None else frame[frame["split"] == split].reset_index(drop=True)
