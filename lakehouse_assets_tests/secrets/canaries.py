@@ -1,25 +1,38 @@
-"""The fake secrets: one recognisable value per secret-bearing variable, and every form of it a
-leak could take (as set, URL-encoded, URL-decoded, base64, HTTP basic auth)."""
+"""The fake secrets: one recognisable value per secret-bearing variable (made up at import, or
+taken from `LEAK_CANARY_<NAME>`), and every form of it a leak could take (as set, URL-encoded,
+URL-decoded, base64, HTTP basic auth)."""
 
 from __future__ import annotations
 
 import base64
+import os
+import secrets
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
 MARKER = "LEAKCANARY"  # in every value: a fragment of any of them is found too
 
+
+def _canary(name: str, template: str) -> str:
+    """A fake secret: `LEAK_CANARY_<name>` from the environment when set, else `template` with a
+    random part made up at import, so nothing credential-shaped is committed. Either way it holds
+    MARKER."""
+    value = os.environ.get(f"LEAK_CANARY_{name}") or template.format(random=secrets.token_hex(4).upper(), marker=MARKER)
+    assert MARKER in value, f"LEAK_CANARY_{name} must contain {MARKER}"
+    return value
+
+
 # Passwords and keys carry characters that URLs escape (@ / + : % & # =), so encoded and decoded
 # forms differ and both are looked for.
-AWS_ACCESS_KEY_ID = "AKIALEAKCANARY0ID000"
-AWS_SECRET_ACCESS_KEY = "aws/Secret+LEAKCANARY-access-key0000000"
-AWS_SESSION_TOKEN = "FwoGZXIvYXdz//LEAKCANARY-session+token=="
-KMA_SERVICE_KEY = "kma+Key/LEAKCANARY-service-key=="
-BANNER_PASSWORD = "src@Pw/LEAKCANARY-banner+db:1"
-EXPORT_PASSWORD = "exp%Pw#LEAKCANARY-export&db=2"
-CATALOG_PASSWORD = "cat@Pw/LEAKCANARY-iceberg:3"
-MLFLOW_PASSWORD = "mlf Pw&LEAKCANARY-mlflow=4"
-WEBHOOK_TOKEN = "xoxb-LEAKCANARY-webhook-token"
+AWS_ACCESS_KEY_ID = _canary("AWS_ACCESS_KEY_ID", "{random}{marker}")
+AWS_SECRET_ACCESS_KEY = _canary("AWS_SECRET_ACCESS_KEY", "aws/{random}+{marker}-access-key")
+AWS_SESSION_TOKEN = _canary("AWS_SESSION_TOKEN", "session/{random}+{marker}-token==")
+KMA_SERVICE_KEY = _canary("KMA_SERVICE_KEY", "kma+{random}/{marker}-service-key==")
+BANNER_PASSWORD = _canary("BANNER_PASSWORD", "src@{random}/{marker}-banner+db:1")
+EXPORT_PASSWORD = _canary("EXPORT_PASSWORD", "exp%{random}#{marker}-export&db=2")
+CATALOG_PASSWORD = _canary("CATALOG_PASSWORD", "cat@{random}/{marker}-iceberg:3")
+MLFLOW_PASSWORD = _canary("MLFLOW_PASSWORD", "mlf {random}&{marker}-mlflow=4")
+WEBHOOK_TOKEN = _canary("WEBHOOK_TOKEN", "hook-{random}-{marker}-token")
 
 
 @dataclass(frozen=True)
