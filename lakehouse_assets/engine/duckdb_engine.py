@@ -146,13 +146,12 @@ class DuckDBEngine:
         conformed = self.connection.sql(f"SELECT {columns} FROM {self._view(relation)}")
         target = f"{files.staging_prefix(lakehouse, spec, window)}.parquet"
         local = files.local_path(target)
-        if local:
-            from pathlib import Path
+        if not local:  # object storage: batches streamed through the table's file IO (no httpfs extension)
+            return files.commit_arrow(lakehouse, spec, window, conformed.fetch_record_batch())
+        from pathlib import Path
 
-            Path(local).parent.mkdir(parents=True, exist_ok=True)
-            conformed.write_parquet(local, compression="zstd")
-        else:  # object storage: batches streamed through the table's file IO (no httpfs extension)
-            files.write_arrow_file(lakehouse, spec, target, conformed.fetch_record_batch())
+        Path(local).parent.mkdir(parents=True, exist_ok=True)
+        conformed.write_parquet(local, compression="zstd")
         return files.commit_files(lakehouse, spec, window, [target])
 
 

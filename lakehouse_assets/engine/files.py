@@ -7,7 +7,7 @@ written file holds is read from its footer (row count, partition column bounds):
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -37,6 +37,20 @@ def write_arrow_file(lakehouse: IcebergLakehouse, spec: TableSpec, path: str, ba
         with pq.ParquetWriter(stream, schema, compression="zstd") as writer:
             for batch in batches:
                 writer.write_table(pa_table(batch).cast(schema), row_group_size=ROW_GROUP_ROWS)
+
+
+def commit_arrow(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, batches: Any) -> int:
+    """Arrow batches as one new Parquet file of the partition, committed as the partition; returns
+    rows. A write that fails removes its file."""
+    from lakehouse_assets.lakehouse.staging import discard_uncommitted
+
+    target = f"{staging_prefix(lakehouse, spec, window)}.parquet"
+    try:
+        write_arrow_file(lakehouse, spec, target, batches)
+    except Exception:
+        discard_uncommitted(lakehouse, [target])
+        raise
+    return commit_files(lakehouse, spec, window, [target])
 
 
 def pa_table(batch: Any) -> Any:

@@ -79,11 +79,9 @@ class SparkEngine:
 
         lakehouse.ensure_table(spec)
         frame = conform_spark(spec, frame)
-        staging = files.staging_prefix(lakehouse, spec, window)
         if small:
-            target = f"{staging}.parquet"
-            files.write_arrow_file(lakehouse, spec, target, [frame.toArrow()])
-            return files.commit_files(lakehouse, spec, window, [target])
+            return files.commit_arrow(lakehouse, spec, window, [frame.toArrow()])
+        staging = files.staging_prefix(lakehouse, spec, window)
         self.session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         # "error", not its alias "errorifexists": Spark Connect's client knows only the short name.
         frame.write.mode("error").option("compression", "zstd").parquet(spark_path(staging))

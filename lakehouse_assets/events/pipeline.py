@@ -10,7 +10,6 @@ from typing import Any, Callable, Iterator
 
 from lakehouse_assets.engine import files
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
-from lakehouse_assets.lakehouse.staging import discard_uncommitted
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
 from lakehouse_assets.storage_interface import LandingKeyError
 
@@ -77,13 +76,7 @@ def write_bronze(landing: Any, lakehouse: IcebergLakehouse, hour: datetime) -> B
     objects = [o for o in objects if o.key.key not in unreadable]
     # Written as one file and committed as the engines commit theirs: pyiceberg's own Arrow write
     # would first split the hour by partition value, copying every raw line (2 s CPU at 1M lines).
-    target = f"{files.staging_prefix(lakehouse, BRONZE_EVENTS, window)}.parquet"
-    try:
-        files.write_arrow_file(lakehouse, BRONZE_EVENTS, target, [data])
-    except Exception:
-        discard_uncommitted(lakehouse, [target])
-        raise
-    files.commit_files(lakehouse, BRONZE_EVENTS, window, [target])
+    files.commit_arrow(lakehouse, BRONZE_EVENTS, window, [data])
     by_topic = data.group_by("topic").aggregate([("raw", "count")]).to_pylist()
     return BronzeReport(
         rows=data.num_rows,
