@@ -34,21 +34,10 @@ Known differences from the Python reference that are NOT closed (none occur in g
 
 from __future__ import annotations
 
-_FIELDS = (
-    "event_id",
-    "event_type",
-    "event_time",
-    "session_id",
-    "user_id",
-    "page",
-    "product_id",
-    "revenue",
-    "currency",
-    "server",
-    "http_status",
-    "latency_ms",
-)
-_USER_ACTIVITY_TYPES = ("page_view", "product_click", "add_to_cart", "purchase")
+# The contract's names: the fields and event types (the rules below are this reference's own).
+from lakehouse_assets.events.sql.silver import JSON_FIELDS as _FIELDS
+from lakehouse_assets.events.tables import USER_ACTIVITY_TYPES as _USER_ACTIVITY_TYPES
+
 _KNOWN_TOPICS = ("user-activity", "api-requests")
 
 # Regexes (RE2). SQL string literals do not treat backslash specially.

@@ -84,7 +84,6 @@ def main() -> None:
             write_events(work / "landing", start=HOUR, hours=1, events_per_hour=size, bad_share=0.02, seed=7)
             bronze = run_child("bronze", work, args)
             result = run_child("engine", work, args)
-            spilled = sum(p.stat().st_size for p in (work / "spill").rglob("*") if p.is_file()) if (work / "spill").exists() else 0
             seconds = result["silver_s"] + result["gold_s"]
             per_million.append(seconds / (bronze["lines"] / 1e6))
             print(f"events {size}: lines {bronze['lines']}, bronze {bronze['bronze_s']:.2f}s (peak RSS {bronze['bronze_peak_rss_mb']:.0f} MB, plain Python); "

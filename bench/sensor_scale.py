@@ -88,8 +88,6 @@ def measure(old: int, reps: int) -> tuple[float, float, float, float]:
             for i in range(100):
                 client.put_object(Bucket=BUCKET, Key=f"events/topic=user-activity/date=2026-11-20/hour=09/new-{rep:02d}-{i:04d}.json", Body=b"{}\n")
             counting = CountingStorage(storage)
-            from lakehouse_assets.events.arrivals import plan_event_runs
-
             original = sensors.plan_event_runs
             sensors.plan_event_runs = lambda _storage, *a, **k: original(counting, *a, **k)
             with build_sensor_context(cursor=cursor, resources={"landing": storage}) as context:
