@@ -35,6 +35,7 @@ def engine_resource(engine_name: str) -> EngineResource:
 
 BUCKET = "landing-test"
 MARIADB_SERVER = "mysql+pymysql://root@127.0.0.1:3306"
+POSTGRES_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"  # trust auth
 DB_KINDS = ["sqlite", pytest.param("mariadb", marks=pytest.mark.integration)]
 
 
@@ -70,4 +71,26 @@ def database_url(kind: str, tmp_path):
     finally:
         with server.begin() as conn:
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+        server.dispose()
+
+
+@contextlib.contextmanager
+def postgres_database(prefix: str):
+    """Yield the SQLAlchemy URL of a fresh, empty database on the machine's PostgreSQL; dropped
+    (with its sessions) afterwards."""
+    import sqlalchemy as sa
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"  # generated here, so safe in DDL
+    server = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        server.dispose()
+        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable ({exc.orig}): start it (.ci/run does), or deselect with -m 'not integration'")
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()

@@ -1,5 +1,5 @@
-"""A throw-away database on the machine's PostgreSQL (127.0.0.1:5432, trust auth) for an Iceberg
-catalog, and switches that make the database go away in the middle of the catalog's commits.
+"""Switches that make the Iceberg catalog's PostgreSQL database go away in the middle of its
+commits (the database itself: `support.postgres_database`).
 
 PostgreSQL missing is a failure, not a skip: these tests prove what production (a PostgreSQL
 catalog) does when its database goes away.
@@ -7,32 +7,12 @@ catalog) does when its database goes away.
 
 from __future__ import annotations
 
-import contextlib
-import uuid
-from typing import Iterator
-
 import psycopg2
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 SERVER = dict(host="127.0.0.1", port=5432, user="postgres", connect_timeout=3)
-
-
-@contextlib.contextmanager
-def fresh_database(prefix: str = "faults") -> Iterator[str]:
-    """Yield the SQLAlchemy URI of a new empty database; dropped (with its sessions) afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"  # generated here, so safe in DDL
-    admin = psycopg2.connect(dbname="postgres", **SERVER)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 class CommitKiller:

@@ -10,7 +10,8 @@ import pytest
 from lakehouse_assets.engine.duckdb_engine import DuckDBEngine
 from lakehouse_assets.lakehouse.catalog import COMMIT_ATTEMPTS, CommitFailed, IcebergLakehouse
 from lakehouse_assets.lakehouse.tables import Window
-from lakehouse_assets_tests.faults.postgres import CommitKiller, CommitReplyLost, fresh_database
+from lakehouse_assets_tests.faults.postgres import CommitKiller, CommitReplyLost
+from lakehouse_assets_tests.support import postgres_database
 from lakehouse_assets_tests.faults.state import commits, hits, table_state, uncommitted_files
 from lakehouse_assets_tests.lakehouse.hits import HITS, H
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def lakehouse(tmp_path):
     """A lakehouse on a fresh PostgreSQL catalog, its table holding a first version of hour H."""
-    with fresh_database("faults_catalog") as catalog_uri:
+    with postgres_database("faults_catalog") as catalog_uri:
         waits: list[float] = []
         lh = IcebergLakehouse(catalog_uri, (tmp_path / "root").as_uri(), commit_sleep=waits.append)
         lh.replace_partition_with_arrow(HITS, Window.hour(H), hits(H, 3, "/before"))

@@ -18,7 +18,7 @@ from lakehouse_assets.events.tables import GOLD_BUSINESS_DAILY, GOLD_FUNNEL_DAIL
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
 from lakehouse_assets.resources import LocalLandingStorage
 from lakehouse_assets.sample_data.events import write_events
-from lakehouse_assets_tests.faults.postgres import fresh_database
+from lakehouse_assets_tests.support import postgres_database
 
 pytestmark = pytest.mark.integration
 
@@ -99,7 +99,7 @@ def landing(tmp_path_factory):
 
 
 def test_three_overlapping_backfills_leave_every_partition_as_one_writer_would(landing, tmp_path, caplog):
-    with fresh_database("faults_backfill") as catalog_uri:
+    with postgres_database("faults_backfill") as catalog_uri:
         root = (tmp_path / "lake").as_uri()
         setup = IcebergLakehouse(catalog_uri, root)
         for hour in HOURS:

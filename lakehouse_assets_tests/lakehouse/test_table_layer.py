@@ -12,6 +12,8 @@ from lakehouse_assets.lakehouse.spark_io import read_table, write_partition
 from lakehouse_assets.lakehouse.staging import discard_uncommitted
 from lakehouse_assets.lakehouse.tables import Column, TableSpec, Window
 
+from lakehouse_assets_tests.support import postgres_database
+
 from .hits import H
 from .hits import HITS as SPEC
 
@@ -182,25 +184,8 @@ def test_spark_write_refuses_rows_outside_the_partition(spark, lakehouse):
 @pytest.fixture
 def postgres_catalog_uri():
     """A fresh database on the machine's PostgreSQL for the Iceberg catalog (dropped afterwards)."""
-    import uuid
-
-    import psycopg2
-
-    name = f"iceberg_test_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=3)
-    except psycopg2.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc}): start it (.ci/run does), or deselect with -m 'not integration'")
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    finally:
-        from sqlalchemy import create_engine
-
-        create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres").dispose()
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with postgres_database("iceberg_test") as url:
+        yield url
 
 
 @pytest.mark.integration

@@ -48,19 +48,3 @@ def mariadb_account(password: str) -> Iterator[tuple[str, str]]:
             for host in ("localhost", "%"):
                 conn.execute(sa.text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
         server.dispose()
-
-
-@contextlib.contextmanager
-def postgres_database(prefix: str) -> Iterator[str]:
-    """The name of a fresh, empty PostgreSQL database, dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    server = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    with server.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield name
-    finally:
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-

@@ -22,8 +22,8 @@ from lakehouse_assets.monitoring import sensors as alert_sensor_module
 from lakehouse_assets_tests.monitoring.webhook_server import RecordingWebhook
 from lakehouse_assets_tests.secrets import canaries as c
 from lakehouse_assets_tests.secrets import runs, scan
-from lakehouse_assets_tests.secrets.services import HOST, MARIADB_PORT, POSTGRES_PORT, closed_port, mariadb_account, postgres_database, postgres_url
-from lakehouse_assets_tests.support import MARIADB_SERVER
+from lakehouse_assets_tests.secrets.services import HOST, MARIADB_PORT, POSTGRES_PORT, closed_port, mariadb_account, postgres_url
+from lakehouse_assets_tests.support import MARIADB_SERVER, postgres_database
 from lakehouse_assets_tests.weather.kma_replay import KmaReplayServer
 
 # Not secrets, or not this code location's: unset so nothing from the machine changes the runs.
@@ -98,8 +98,8 @@ def leak_world(tmp: Path) -> Iterator[World]:
         env = stack.enter_context(pytest.MonkeyPatch.context())
         banner_user, banner_db = stack.enter_context(mariadb_account(c.BANNER_PASSWORD))
         export_user, export_db = stack.enter_context(mariadb_account(c.EXPORT_PASSWORD))
-        catalog_db = stack.enter_context(postgres_database("lk_catalog"))
-        mlflow_db = stack.enter_context(postgres_database("lk_mlflow"))
+        catalog_db = stack.enter_context(postgres_database("lk_catalog")).rsplit("/", 1)[1]
+        mlflow_db = stack.enter_context(postgres_database("lk_mlflow")).rsplit("/", 1)[1]
         kma = stack.enter_context(KmaReplayServer(default=runs.kma_stand_in))
         webhook = stack.enter_context(RecordingWebhook())
         urls = {
