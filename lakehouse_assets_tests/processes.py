@@ -5,6 +5,7 @@ the log's tail, and free ports."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -22,10 +23,27 @@ class ServiceFailed(RuntimeError):
     """A process exited early or did not become ready in time."""
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, chosen below the kernel's ephemeral range. A service
+    binds it some seconds later; an ephemeral port (what port 0 gives) could be handed meanwhile to
+    another process (the other test worker's servers, a browser, a JVM, an outgoing connection)."""
+    choose = random.SystemRandom()
+    for _ in range(500):
+        port = choose.randrange(20000, _ephemeral_low())
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            return port
+    raise ServiceFailed("no free loopback port below the ephemeral range")
 
 
 def port_accepts(port: int) -> bool:

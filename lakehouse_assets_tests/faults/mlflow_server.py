@@ -15,11 +15,13 @@ from typing import Any, Iterator
 
 import pytest
 
+from lakehouse_assets_tests.processes import free_port
+
 
 class StoppableMlflowServer:
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.port = _free_port()
+        self.port = free_port()
         self.go_away_on: tuple[str, str] | None = None
         self.dropped: list[str] = []
         self._server: Any = None
@@ -54,10 +56,6 @@ class StoppableMlflowServer:
         return self.app(environ, start_response)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

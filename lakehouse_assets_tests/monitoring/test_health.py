@@ -14,12 +14,11 @@ from lakehouse_assets.monitoring.jobs import monitoring_checks_job
 from lakehouse_assets.monitoring.system import system_checks, system_spec
 from lakehouse_assets.resources import DatabaseResource, LakehouseResource, LocalLandingStorage, MlflowResource
 from lakehouse_assets.settings import Settings
+from lakehouse_assets_tests.processes import free_port
 
 
 def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ the lakehouse root, model loading allowed only as configured, and S3 artifacts s
 MLFLOW_S3_ENDPOINT_URL (an S3 stand-in on loopback), never to AWS."""
 
 import os
-import socket
 from pathlib import Path
 
 import boto3
@@ -14,6 +13,7 @@ from moto.server import ThreadedMotoServer
 from lakehouse_assets.resources import core_resources
 from lakehouse_assets.resources.mlflow import ALLOW_DESERIALIZATION, MlflowResource, mlflow_resource
 from lakehouse_assets.settings import Settings
+from lakehouse_assets_tests.processes import free_port
 
 
 def test_defaults_are_a_sqlite_database_and_artifacts_under_the_lakehouse_root(tmp_path):
@@ -52,9 +52,7 @@ def test_model_loading_is_allowed_only_when_trusted_and_never_against_the_enviro
 @pytest.fixture
 def s3_stand_in(aws_env, monkeypatch):
     """A moto S3 server on loopback, reachable only through MLFLOW_S3_ENDPOINT_URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import uuid
 from typing import Iterator
 
 import sqlalchemy as sa
 
+from lakehouse_assets_tests.processes import free_port
 from lakehouse_assets_tests.support import MARIADB_SERVER
 
 HOST = "127.0.0.1"
@@ -23,10 +23,8 @@ def postgres_url(database: str = "postgres") -> str:
 
 
 def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    """A loopback port nothing listens on."""
+    return free_port()
 
 
 @contextlib.contextmanager
