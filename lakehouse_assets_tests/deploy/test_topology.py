@@ -54,13 +54,13 @@ def topology(tmp_path_factory):
 
 
 def land_events(topology: Topology) -> list[datetime]:
-    """Sample events for the two hours that closed last (the sensor hands out closed hours only)."""
+    """Sample events for the three hours that closed last (the sensor hands out closed hours only)."""
     now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-    first = now - timedelta(hours=2)
+    first = now - timedelta(hours=3)
     s3 = topology.s3()
-    for landed in generate_event_objects(first, 2, EVENTS_PER_HOUR, bad_share=0.02, seed=7):
+    for landed in generate_event_objects(first, 3, EVENTS_PER_HOUR, bad_share=0.02, seed=7):
         s3.put_object(Bucket="landing", Key=landed.key, Body=landed.body)
-    return [first, first + timedelta(hours=1)]
+    return [first + timedelta(hours=h) for h in range(3)]
 
 
 def materialized(topology: Topology) -> set[tuple[str, str]]:
@@ -125,11 +125,10 @@ def wait_for_run(topology: Topology, client: DagsterGraphQL, run_id: str) -> Non
 
 def test_events_reach_gold_through_the_sensor_and_automation(topology):
     # The ingest-hour Gold of every sample hour (it reads that hour's Silver), and the event-hour
-    # Gold of the first one (it reads Silver of the hours around it: the empty hour the sensor adds
-    # before the oldest, and the second sample hour). The last hour's event-hour Gold waits for the
-    # hour after it, which has not closed.
+    # Gold of the middle one (it reads Silver of the hour before and after: both sample hours). The
+    # first and last hours' event-hour Gold depend on hours outside the sample.
     quality, operational = (table_key(spec).to_string() for spec in (GOLD_DATA_QUALITY_HOURLY, GOLD_OPERATIONAL_HOURLY))
-    wanted = {(quality, hour_key(hour)) for hour in topology.hours} | {(operational, hour_key(topology.hours[0]))}
+    wanted = {(quality, hour_key(hour)) for hour in topology.hours} | {(operational, hour_key(topology.hours[1]))}
     waited = wait_for(topology, lambda: wanted <= materialized(topology), f"Gold {sorted(wanted)}")
     print(f"topology up in {topology.startup_seconds:.0f}s, Gold after {waited:.0f}s more")
     done = materialized(topology)
