@@ -135,16 +135,20 @@ def silver_outputs(engine: Any, labelled: Any) -> dict[TableSpec, Any]:
 def write_silver(engine: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Iterator[tuple[TableSpec, int, list[dict]]]:
     """Write Silver, rejects and duplicates of one ingest hour; yields (table, rows, preview rows)."""
     window = Window.hour(hour)
-    # The three outputs share one parse: the classified lines are kept (raw only for rejects).
+    # One parse, kept (raw only for rejects): the labelling reads the classified lines four times.
     classified = engine.keep(classify_bronze(engine, engine.read(lakehouse, BRONZE_EVENTS, [window])))
     try:
         previous_ids, _ = previous_valid_ids(engine, lakehouse, window.start)
-        labelled = label_silver(engine, classified, previous_ids)
+        # One labelling, kept: each output and its preview is a filter of stored rows.
+        labelled = engine.keep(label_silver(engine, classified, previous_ids))
+    finally:
+        engine.release(classified)
+    try:
         for spec, frame in silver_outputs(engine, labelled).items():
             rows = engine.write(lakehouse, spec, window, frame)
             yield spec, rows, engine.rows(frame, 5)
     finally:
-        engine.release(classified)
+        engine.release(labelled)
 
 
 # -- Gold ---------------------------------------------------------------------------------------
