@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+_JSON_SPACE = " \\t\\n\\r"  # escapes for Spark SQL: JSON's four whitespace characters
 JSON_OPTIONS = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false", "allowUnquotedFieldNames": "false"}
 _STRING_TOKEN = r'(?s)"([^"\\]*(?:\\.[^"\\]*)*)"'
 _SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
@@ -47,8 +48,7 @@ def json_fields(bronze: Any, json_fields: tuple[str, ...]) -> Any:
         values.isNotNull()
         & (F.size(values) == 1)
         & values[0].isNotNull()
-        & F.col("raw").rlike(r"^[ \t\n\r]*\{")
-        & F.col("raw").rlike(r"\}[ \t\n\r]*$")
+        & F.expr(f"startswith(trim(BOTH '{_JSON_SPACE}' FROM raw), '{{') AND endswith(trim(BOTH '{_JSON_SPACE}' FROM raw), '}}')")
     )
     keys = ["topic", "ingest_hour", "source_key", "line_number", "raw"]
     # In steps, each column naming the one before: small expression trees to analyse.

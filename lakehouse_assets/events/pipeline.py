@@ -135,14 +135,11 @@ def silver_outputs(engine: Any, labelled: Any) -> dict[TableSpec, Any]:
 def write_silver(engine: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Iterator[tuple[TableSpec, int, list[dict]]]:
     """Write Silver, rejects and duplicates of one ingest hour; yields (table, rows, preview rows)."""
     window = Window.hour(hour)
-    # One parse, kept (raw only for rejects): the labelling reads the classified lines four times.
-    classified = engine.keep(classify_bronze(engine, engine.read(lakehouse, BRONZE_EVENTS, [window])))
-    try:
-        previous_ids, _ = previous_valid_ids(engine, lakehouse, window.start)
-        # One labelling, kept: each output and its preview is a filter of stored rows.
-        labelled = engine.keep(label_silver(engine, classified, previous_ids))
-    finally:
-        engine.release(classified)
+    classified = classify_bronze(engine, engine.read(lakehouse, BRONZE_EVENTS, [window]))
+    previous_ids, _ = previous_valid_ids(engine, lakehouse, window.start)
+    # One parse and one labelling, kept (raw only for rejects): each output and its preview is a
+    # filter of stored rows.
+    labelled = engine.keep(label_silver(engine, classified, previous_ids))
     try:
         for spec, frame in silver_outputs(engine, labelled).items():
             rows = engine.write(lakehouse, spec, window, frame)

@@ -39,22 +39,32 @@ SELECT minute, server, requests, errors_4xx, errors_5xx,
 FROM counted
 """
 
+# The distinct counts are aggregations of their own: in one aggregation with the percentile,
+# Spark expands every row once per distinct column and carries the percentile through (4x slower).
 OPERATIONAL_HOURLY = f"""
-WITH counted AS (
+WITH hour_rows AS (
+    SELECT event_type, user_id, session_id, http_status, latency_ms
+    FROM silver
+    WHERE {_EVENT_HOUR} = :hour AND {IN_WINDOW}
+),
+counted AS (
     SELECT count(*) AS events,
-        count(DISTINCT user_id) AS active_users,
-        count(DISTINCT session_id) AS active_sessions,
         count(CASE WHEN event_type = 'page_view' THEN 1 END) AS page_views,
         count(CASE WHEN event_type = 'api_request' THEN 1 END) AS requests,
         count(CASE WHEN event_type = 'api_request' AND http_status BETWEEN 500 AND 599 THEN 1 END) AS errors_5xx,
         avg(CASE WHEN event_type = 'api_request' THEN latency_ms END) AS avg_latency_ms,
         quantile_cont(CASE WHEN event_type = 'api_request' THEN latency_ms END, 0.95) AS p95_latency_ms
-    FROM silver
-    WHERE {_EVENT_HOUR} = :hour AND {IN_WINDOW}
+    FROM hour_rows
+),
+users AS (
+    SELECT count(DISTINCT user_id) AS active_users FROM hour_rows
+),
+sessions AS (
+    SELECT count(DISTINCT session_id) AS active_sessions FROM hour_rows
 )
 SELECT :hour AS hour, events, active_users, active_sessions, page_views, requests, errors_5xx,
     {_ratio('errors_5xx', 'requests')} AS error_rate_5xx, avg_latency_ms, p95_latency_ms
-FROM counted
+FROM counted CROSS JOIN users CROSS JOIN sessions
 """
 
 _ACTIVITY_ON_DAY = f"""

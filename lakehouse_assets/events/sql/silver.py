@@ -148,34 +148,23 @@ def classify_sql() -> str:
 
 # `classified`: this hour's lines (see classify_sql); `previous_ids`: the event_ids of the previous
 # hour's valid lines. A valid line is a duplicate when its event_id is in `previous_ids` or an
-# earlier valid line of the hour (source_key, line_number) has it. Only ids seen more than once
-# in the hour are ranked, so the window sorts a few rows.
+# earlier valid line of the hour (source_key, line_number) has it. Rejects have no event_id, so
+# only valid lines share a window partition. One pass over `classified` (a window, not a count per
+# id joined back): the classification is then computed once and never kept on its own.
 LABEL_SQL = """
-WITH valid AS (
-    SELECT * FROM classified WHERE reason IS NULL
-),
-repeated AS (
-    SELECT event_id FROM valid GROUP BY event_id HAVING count(*) > 1
-),
-later AS (
-    SELECT source_key, line_number FROM (
-        SELECT source_key, line_number,
-            row_number() OVER (PARTITION BY event_id ORDER BY source_key, line_number) AS position
-        FROM valid
-        WHERE event_id IN (SELECT event_id FROM repeated)
-    ) ranked
-    WHERE position > 1
+WITH numbered AS (
+    SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY source_key, line_number) AS position
+    FROM classified
 ),
 seen AS (
     SELECT DISTINCT event_id FROM previous_ids
 )
-SELECT valid.*,
-    CASE WHEN seen.event_id IS NOT NULL OR later.line_number IS NOT NULL THEN 'duplicate' ELSE 'event' END AS kind
-FROM valid
-LEFT JOIN seen ON valid.event_id = seen.event_id
-LEFT JOIN later ON valid.source_key = later.source_key AND valid.line_number = later.line_number
-UNION ALL
-SELECT *, 'reject' AS kind FROM classified WHERE reason IS NOT NULL
+SELECT numbered.*,
+    CASE WHEN reason IS NOT NULL THEN 'reject'
+         WHEN seen.event_id IS NOT NULL OR position > 1 THEN 'duplicate'
+         ELSE 'event' END AS kind
+FROM numbered
+LEFT JOIN seen ON numbered.event_id = seen.event_id
 """
 
 VALID_IDS_SQL = "SELECT event_id FROM classified WHERE reason IS NULL"
