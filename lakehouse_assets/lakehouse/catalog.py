@@ -26,6 +26,8 @@ COMMIT_ATTEMPTS = 10
 # Full jitter up to 0.05 * 2**attempt seconds (at most 2 s): writers that collided once spread out.
 COMMIT_WAIT_MULTIPLIER = 0.05
 COMMIT_WAIT_MAX_SECONDS = 2.0
+# Windows planned per table snapshot before the plans are dropped (a run reads a few).
+PLANNED_SCANS = 64
 
 
 class SchemaMismatch(ValueError):
@@ -50,10 +52,12 @@ class IcebergLakehouse:
     io_properties: dict[str, str] = field(default_factory=dict)
     commit_sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     _known_tables: set[str] = field(default_factory=set, init=False, repr=False)
+    # Per table: (uuid, snapshot id) planned last, and its files by windows (a partition is read several times a run).
+    _planned: dict[str, tuple[Any, dict]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def catalog(self) -> Any:
-        from pyiceberg.catalog.sql import SqlCatalog
+        from .metadata_reuse import MetadataReusingSqlCatalog
 
         if self.catalog_uri.startswith("sqlite:///"):
             from pathlib import Path
@@ -64,7 +68,7 @@ class IcebergLakehouse:
             from urllib.parse import urlparse
 
             Path(urlparse(self.root_uri).path).mkdir(parents=True, exist_ok=True)
-        return SqlCatalog(CATALOG_NAME, uri=self.catalog_uri, warehouse=self.root_uri, **self.io_properties)
+        return MetadataReusingSqlCatalog(CATALOG_NAME, uri=self.catalog_uri, warehouse=self.root_uri, **self.io_properties)
 
     def table_location(self, spec: TableSpec) -> str:
         return f"{self.root_uri.rstrip('/')}/{spec.namespace}/{spec.name}"
@@ -149,6 +153,8 @@ class IcebergLakehouse:
         from sqlalchemy.exc import OperationalError
         from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+        from .metadata_reuse import StagedMetadataTransaction
+
         def log_retry(state: Any) -> None:
             log.warning("commit conflict on %s (attempt %d): %s; retrying in %.2fs", what, state.attempt_number, state.outcome.exception(), state.next_action.sleep)
 
@@ -166,7 +172,7 @@ class IcebergLakehouse:
         try:
             for attempt in retrying:
                 with attempt:
-                    with self.ensure_table(spec).transaction() as tx:
+                    with StagedMetadataTransaction(self.ensure_table(spec)) as tx:
                         stage(tx)
                     log.info("committed %s (attempt %d)", what, attempt.retry_state.attempt_number)
         except RetryError as exc:
@@ -177,9 +183,24 @@ class IcebergLakehouse:
 
     def data_files(self, spec: TableSpec, windows: Iterable[Window] | None = None) -> list[str]:
         """The current snapshot's data files of the given windows (all files when None)."""
+        return [path for path, _ in self._planned_files(spec, windows)]
+
+    def _planned_files(self, spec: TableSpec, windows: Iterable[Window] | None) -> tuple[tuple[str, int], ...]:
+        """(path, rows) of the current snapshot's files in `windows`, planned once per snapshot: a
+        snapshot never changes, and which one is current is read from the catalog on every call."""
         table = self.ensure_table(spec)
-        scan = table.scan(row_filter=windows_filter(spec, windows)) if windows is not None else table.scan()
-        return [task.file.file_path for task in scan.plan_files()]
+        windows = tuple(windows) if windows is not None else None
+        snapshot = (table.metadata.table_uuid, table.metadata.current_snapshot_id)
+        known = self._planned.get(spec.identifier)
+        if known is None or known[0] != snapshot or len(known[1]) >= PLANNED_SCANS:
+            known = (snapshot, {})
+            self._planned[spec.identifier] = known
+        key = None if windows is None else tuple((w.start, w.end) for w in windows)
+        planned = known[1].get(key)
+        if planned is None:
+            scan = table.scan(row_filter=windows_filter(spec, windows)) if windows is not None else table.scan()
+            planned = known[1][key] = tuple((task.file.file_path, task.file.record_count) for task in scan.plan_files())
+        return planned
 
     def read_arrow(self, spec: TableSpec, windows: Iterable[Window] | None = None, columns: Iterable[str] | None = None) -> Any:
         """The current snapshot's rows in `windows` (all when None), optionally only some columns."""
@@ -204,9 +225,7 @@ class IcebergLakehouse:
 
     def row_count(self, spec: TableSpec, window: Window | None = None) -> int:
         """Rows of the current snapshot in `window`, from file metadata where the window covers whole files."""
-        table = self.ensure_table(spec)
-        scan = table.scan(row_filter=windows_filter(spec, [window])) if window is not None else table.scan()
-        return sum(task.file.record_count for task in scan.plan_files())
+        return sum(rows for _, rows in self._planned_files(spec, None if window is None else [window]))
 
 
 @contextlib.contextmanager
