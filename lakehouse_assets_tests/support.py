@@ -18,7 +18,6 @@ TEST_SPARK_CONFIG = spark_config(
         "spark.ui.enabled": "false",
         "spark.sql.shuffle.partitions": "4",
         "spark.driver.memory": "2g",
-        "spark.driver.extraJavaOptions": "-XX:+UseParallelGC",
     },
 )
 

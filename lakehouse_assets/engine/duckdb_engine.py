@@ -105,10 +105,10 @@ class DuckDBEngine:
         tables = {name: self._view(relation) for name, relation in (inputs or {}).items()}
         return self.connection.sql(render(sql, "duckdb", tables, params))
 
-    def json_fields(self, bronze: Any, fields: Iterable[str]) -> Any:
+    def json_fields(self, bronze: Any, fields: Iterable[str], max_depth: int) -> Any:
         from .duckdb_json import fields_sql
 
-        return self.query(fields_sql(tuple(fields)), {"bronze": bronze})
+        return self.query(fields_sql(tuple(fields), max_depth), {"bronze": bronze})
 
     def keep(self, relation: Any) -> Any:
         """Compute once into a temporary table, for several outputs to read."""

@@ -10,6 +10,7 @@ contract's readings (CONTRACT_NOTES.md) and with the Spark engine:
 * Duplicate keys (yyjson reads the first, the contract the last): lines whose top-level keys
   repeat take each contract field from its last occurrence (keys and values in order).
 * Integers beyond 64 bits (yyjson types them DOUBLE): an integer literal is `integer` whatever its size.
+* Nesting depth (yyjson has no limit): a line nesting deeper than `max_depth` is not JSON.
 """
 
 from __future__ import annotations
@@ -23,6 +24,25 @@ _SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
 _ESCAPE_TOKENS = r"(?s)\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.|\\$|[^\\]+"
 
 
+def _balanced(levels: int) -> str:
+    """A regex for one bracketed group ([...] or {...}) nesting at most `levels` deep (brackets only)."""
+    group = r"\[\]|\{\}"
+    for _ in range(levels - 1):
+        group = rf"\[(?:{group})*\]|\{{(?:{group})*\}}"
+    return group
+
+
+def _too_deep(max_depth: int) -> str:
+    """True when arrays/objects nest deeper than `max_depth` (a multiple of 4)."""
+    brackets = rf"regexp_replace(regexp_replace(raw, '{_STRING_TOKEN}', '', 'g'), '[^\[\]{{}}]', '', 'g')"
+    # Each pass removes every group nesting at most 4 deep: the remaining depth drops by 4.
+    for _ in range(max_depth // 4):
+        brackets = f"regexp_replace({brackets}, '{_balanced(4)}', '', 'g')"
+    openers = "(length(raw) - length(replace(replace(raw, '[', ''), '{', '')))"
+    # CASE, not AND: the passes run only on the rare lines with enough brackets to be that deep.
+    return f"CASE WHEN length(raw) > {2 * max_depth} AND {openers} > {max_depth} THEN length({brackets}) > 0 ELSE FALSE END"
+
+
 def _kind(duck_type: str, text: str) -> str:
     return f"""CASE {duck_type}
         WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' WHEN 'UBIGINT' THEN 'integer'
@@ -31,8 +51,10 @@ def _kind(duck_type: str, text: str) -> str:
     END"""
 
 
-def fields_sql(json_fields: tuple[str, ...], source: str = "bronze") -> str:
+def fields_sql(json_fields: tuple[str, ...], max_depth: int, source: str = "bronze") -> str:
     """SQL over `source` (Bronze columns) giving `json_ok`, `t_<f>` and `s_<f>` per field."""
+    if max_depth % 4:
+        raise ValueError(f"max_depth must be a multiple of 4, not {max_depth}")
     paths = ", ".join(f"'$.{f}'" for f in json_fields)
     per_field = []
     for i, f in enumerate(json_fields, start=1):
@@ -50,7 +72,7 @@ def fields_sql(json_fields: tuple[str, ...], source: str = "bronze") -> str:
     return f"""
     WITH base AS (
         SELECT topic, ingest_hour, source_key, line_number, raw,
-            strpos(raw, chr(65533)) = 0 AND regexp_matches(raw, '{_OBJECT_START}') AS candidate
+            strpos(raw, chr(65533)) = 0 AND regexp_matches(raw, '{_OBJECT_START}') AND NOT ({_too_deep(max_depth)}) AS candidate
         FROM {source}
     ),
     validated AS (

@@ -45,10 +45,10 @@ class SparkEngine:
         tables = {name: self._view(frame) for name, frame in (inputs or {}).items()}
         return self.session.sql(render(sql, "spark", tables, params))
 
-    def json_fields(self, bronze: Any, fields: Iterable[str]) -> Any:
+    def json_fields(self, bronze: Any, fields: Iterable[str], max_depth: int) -> Any:
         from .spark_json import json_fields
 
-        return json_fields(bronze, tuple(fields))
+        return json_fields(bronze, tuple(fields), max_depth)
 
     def keep(self, frame: Any) -> Any:
         """Computed once and stored on the executors, its lineage cut: the outputs that read it

@@ -9,7 +9,9 @@ character; JSON null and an absent field both read as NULL (the rules treat them
 
 Where Spark's JSON reader differs from the contract's readings, it is closed here, as in
 `duckdb_json.py`: lone UTF-16 surrogate escapes (Spark would store `?`) become `\\ufffd` first;
-strict parsing (no NaN, single quotes or unquoted names). Duplicate keys: Spark keeps the last.
+strict parsing (no NaN, single quotes or unquoted names); nesting deeper than `max_depth` is a
+parse error (Jackson's own limit, one level added for the wrapping array). Duplicate keys: Spark
+keeps the last.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def _repaired(raw: Any) -> Any:
     return F.when(raw.rlike(_SURROGATE_ESCAPE), fixed).otherwise(raw)
 
 
-def json_fields(bronze: Any, json_fields: tuple[str, ...]) -> Any:
+def json_fields(bronze: Any, json_fields: tuple[str, ...], max_depth: int) -> Any:
     """Bronze columns -> topic, ingest_hour, source_key, line_number, raw, json_ok, t_f, s_f."""
     from pyspark.sql import functions as F
 
@@ -41,7 +43,7 @@ def json_fields(bronze: Any, json_fields: tuple[str, ...]) -> Any:
     # Wrapped in [ ]: anything after the object makes the array a parse error.
     parsed = bronze.select(
         "topic", "ingest_hour", "source_key", "line_number", "raw",
-        F.from_json(F.concat(F.lit("["), marked, F.lit("]")), schema, JSON_OPTIONS).alias("_values"),
+        F.from_json(F.concat(F.lit("["), marked, F.lit("]")), schema, {**JSON_OPTIONS, "maxNestingDepth": str(max_depth + 1)}).alias("_values"),
     )  # fmt: skip
     values = F.col("_values")
     json_ok = (

@@ -16,7 +16,7 @@ from lakehouse_assets.storage_interface import LandingKeyError
 from .bronze import LandedObject, bronze_table
 from .landing import EVENTS_PREFIX, parse_event_key
 from .sql import gold as gold_sql
-from .sql.silver import JSON_FIELDS, LABEL_SQL, VALID_IDS_SQL, classify_sql, kind_sql
+from .sql.silver import JSON_FIELDS, LABEL_SQL, MAX_NESTING, VALID_IDS_SQL, classify_sql, kind_sql
 from .tables import (
     BRONZE_EVENTS,
     GOLD_BUSINESS_DAILY,
@@ -93,7 +93,7 @@ def write_bronze(landing: Any, lakehouse: IcebergLakehouse, hour: datetime) -> B
 
 def classify_bronze(engine: Any, bronze: Any) -> Any:
     """Bronze lines -> each with its reject reason (NULL when valid) and typed Silver columns."""
-    return engine.query(classify_sql(), {"fields": engine.json_fields(bronze, JSON_FIELDS)})
+    return engine.query(classify_sql(), {"fields": engine.json_fields(bronze, JSON_FIELDS, MAX_NESTING)})
 
 
 def silver_is_current(lakehouse: IcebergLakehouse, window: Window) -> bool:

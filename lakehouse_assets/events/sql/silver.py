@@ -16,10 +16,9 @@ JSON_FIELDS = (
 )  # fmt: skip
 JSON_TYPES = ("string", "integer", "number", "boolean", "null", "array", "object")
 OPTIONAL_STRINGS = ("session_id", "user_id", "page", "product_id", "server")
-# Deeper nesting than this is malformed_json, whichever parser read the line (CONTRACT_NOTES).
+# Deeper nesting than this is malformed_json, whichever parser read the line (CONTRACT_NOTES):
+# each engine's JSON reading (`json_ok`) enforces it.
 MAX_NESTING = 64
-# A JSON string token (unrolled, so Java's regex engine does not recurse per character).
-STRING_TOKEN = r'"[^"\\]*(\\.[^"\\]*)*"'
 ISO_8601 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
 
 
@@ -39,25 +38,6 @@ def _number(f: str) -> str:
     # An integer literal is an integer: `-0` is 0, not the double -0.0 (parsers differ here).
     as_double = f"TRY_CAST(s_{f} AS DOUBLE)"
     return f"CASE WHEN t_{f} = 'number' THEN {as_double} WHEN t_{f} = 'integer' THEN CASE WHEN {as_double} = 0 THEN 0.0 ELSE {as_double} END END"
-
-
-def _balanced(levels: int) -> str:
-    """A regex for one bracketed group ([...] or {...}) nesting at most `levels` deep (brackets only)."""
-    group = r"\[\]|\{\}"
-    for _ in range(levels - 1):
-        group = rf"\[(?:{group})*\]|\{{(?:{group})*\}}"
-    return group
-
-
-def _too_deep() -> str:
-    """True when arrays/objects nest deeper than MAX_NESTING (checked only on lines with enough brackets)."""
-    brackets = rf"regexp_replace(regexp_replace(raw, '{STRING_TOKEN}', '', 'g'), '[^\[\]{{}}]', '', 'g')"
-    # Each pass removes every group nesting at most 4 deep: the remaining depth drops by 4.
-    for _ in range(MAX_NESTING // 4):
-        brackets = f"regexp_replace({brackets}, '{_balanced(4)}', '', 'g')"
-    openers = "(length(raw) - length(replace(replace(raw, '[', ''), '{', '')))"
-    # CASE, not AND: the passes run only on the rare lines with enough brackets to be that deep.
-    return f"CASE WHEN length(raw) > {2 * MAX_NESTING} AND {openers} > {MAX_NESTING} THEN length({brackets}) > 0 ELSE FALSE END"
 
 
 def _event_time() -> str:
@@ -104,7 +84,7 @@ def classify_sql() -> str:
     WITH checked AS (
         SELECT topic, ingest_hour, source_key, line_number, raw,
             -- a byte order mark is not JSON whitespace (some readers skip it at the start of a stream)
-            json_ok AND strpos(raw, '\ufeff') <> 1 AND NOT ({_too_deep()}) AS json_ok,
+            json_ok AND strpos(raw, '\ufeff') <> 1 AS json_ok,
             {", ".join(f"t_{f}, s_{f}" for f in JSON_FIELDS)}
         FROM fields
     ),
