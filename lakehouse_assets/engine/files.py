@@ -39,18 +39,37 @@ def write_arrow_file(lakehouse: IcebergLakehouse, spec: TableSpec, path: str, ba
                 writer.write_table(pa_table(batch).cast(schema), row_group_size=ROW_GROUP_ROWS)
 
 
-def commit_arrow(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, batches: Any) -> int:
-    """Arrow batches as one new Parquet file of the partition, committed as the partition; returns
-    rows. A write that fails removes its file."""
+def commit_arrow(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, batches: Any, files: int = 1) -> int:
+    """Arrow batches as new Parquet files of the partition, committed as the partition; returns
+    rows. `files` > 1: the batches (one table's worth, in memory) are cut at row-group boundaries
+    into up to that many files, written at once (pyarrow compresses outside the GIL). A write that
+    fails removes its files."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from lakehouse_assets.lakehouse.staging import discard_uncommitted
 
-    target = f"{staging_prefix(lakehouse, spec, window)}.parquet"
+    prefix = staging_prefix(lakehouse, spec, window)
+    parts = _row_group_slices(batches, files) if files > 1 else [batches]
+    targets = [f"{prefix}.parquet"] if len(parts) == 1 else [f"{prefix}-{i}.parquet" for i in range(len(parts))]
     try:
-        write_arrow_file(lakehouse, spec, target, batches)
+        if len(parts) == 1:
+            write_arrow_file(lakehouse, spec, targets[0], parts[0])
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:
+                list(pool.map(lambda target, part: write_arrow_file(lakehouse, spec, target, part), targets, parts))
     except Exception:
-        discard_uncommitted(lakehouse, [target])
+        discard_uncommitted(lakehouse, targets)
         raise
-    return commit_files(lakehouse, spec, window, [target])
+    return commit_files(lakehouse, spec, window, targets)
+
+
+def _row_group_slices(batches: Any, files: int) -> list[list[Any]]:
+    import pyarrow as pa
+
+    table = pa.concat_tables([pa_table(batch) for batch in batches])
+    groups = -(-table.num_rows // ROW_GROUP_ROWS)
+    step = max(1, -(-groups // files)) * ROW_GROUP_ROWS
+    return [[table.slice(start, step)] for start in range(0, max(table.num_rows, 1), step)]
 
 
 def pa_table(batch: Any) -> Any:

@@ -4,6 +4,7 @@ cluster job share one implementation: the SQL of `events/sql/`."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterator
@@ -74,9 +75,10 @@ def write_bronze(landing: Any, lakehouse: IcebergLakehouse, hour: datetime) -> B
     data = bronze_table(objects, unreadable)
     skipped.update(unreadable)
     objects = [o for o in objects if o.key.key not in unreadable]
-    # Written as one file and committed as the engines commit theirs: pyiceberg's own Arrow write
-    # would first split the hour by partition value, copying every raw line (2 s CPU at 1M lines).
-    files.commit_arrow(lakehouse, BRONZE_EVENTS, window, [data])
+    # Written as the engines write theirs and committed alike: pyiceberg's own Arrow write would
+    # first split the hour by partition value, copying every raw line (2 s CPU at 1M lines). A
+    # large hour is written as one file per core, at once.
+    files.commit_arrow(lakehouse, BRONZE_EVENTS, window, [data], files=os.cpu_count() or 1)
     by_topic = data.group_by("topic").aggregate([("raw", "count")]).to_pylist()
     return BronzeReport(
         rows=data.num_rows,
