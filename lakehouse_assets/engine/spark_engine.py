@@ -67,9 +67,6 @@ class SparkEngine:
     def arrow(self, frame: Any) -> Any:
         return frame.toArrow()
 
-    def count(self, frame: Any) -> int:
-        return frame.count()
-
     def write(self, lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, frame: Any, small: bool = False) -> int:
         """Write `frame` as partition `window` and commit it atomically; returns rows.
 
