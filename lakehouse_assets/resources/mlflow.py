@@ -14,7 +14,8 @@ without it, `s3://` artifacts go to AWS itself.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
 from dagster import ConfigurableResource, EnvVar
@@ -59,7 +60,12 @@ class MlflowResource(ConfigurableResource):
             os.environ.setdefault(ALLOW_DESERIALIZATION, "true")
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_registry_uri(self.registry_uri or self.tracking_uri)
-        return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.registry_uri or self.tracking_uri)
+        registry_uri = self.registry_uri or self.tracking_uri
+        with _sqlite_store_creation({self.tracking_uri, registry_uri}) as first_use:
+            client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=registry_uri)
+            if first_use:
+                client.search_registered_models(max_results=1)  # the registry's tables too
+        return client
 
     def experiment_id(self, name: str) -> str:
         """The id of experiment `name`, created with its artifacts under `artifact_root` when missing.
@@ -97,6 +103,28 @@ class MlflowResource(ConfigurableResource):
             origin = server._replace(netloc=server.netloc.rsplit("@", 1)[-1], query="", fragment="").geturl()
             return f"{origin.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
         return None
+
+
+_READY_SQLITE_STORES: set[str] = set()
+
+
+@contextmanager
+def _sqlite_store_creation(uris: set[str]) -> Iterator[bool]:
+    """Hold a lock beside each new SQLite store while MLflow first uses it; yields whether any is new.
+
+    MLflow creates a store's tables on its first use in each process; runs starting at once on a
+    new database (`make dev`'s first minutes) raced, and all but one failed with "table ...
+    already exists". The lock makes the others wait, then find the tables.
+    """
+    new = sorted(uri for uri in uris if uri.startswith("sqlite:///") and uri not in _READY_SQLITE_STORES)
+    with ExitStack() as locks:
+        for uri in new:
+            import fcntl
+
+            lock = locks.enter_context(open(f"{uri.removeprefix('sqlite:///')}.lock", "w"))
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield bool(new)
+    _READY_SQLITE_STORES.update(new)
 
 
 def mlflow_resource(settings: Settings) -> MlflowResource:

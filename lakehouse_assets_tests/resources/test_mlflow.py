@@ -73,3 +73,26 @@ def test_s3_artifacts_go_to_mlflow_s3_endpoint_url(tmp_path, s3_stand_in):
     assert keys == [f"prod/mlflow-artifacts/{run.info.run_id}/artifacts/evaluation/holdout_metrics.md"]
     downloaded = client.download_artifacts(run.info.run_id, "evaluation/holdout_metrics.md", str(tmp_path))
     assert Path(downloaded).read_text() == "holdout MAE 0.3"
+
+
+def _first_use(tracking_uri: str, barrier) -> None:
+    barrier.wait()
+    client = MlflowResource(tracking_uri=tracking_uri).client()
+    client.search_experiments(max_results=1)
+    client.search_registered_models(max_results=1)
+
+
+def test_processes_starting_at_once_on_a_new_sqlite_store_all_succeed(tmp_path):
+    # `make dev` starts several runs at once; each used to create MLflow's tables in the new
+    # database and all but one failed ("table ... already exists").
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    barrier = spawn.Barrier(4)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    processes = [spawn.Process(target=_first_use, args=(uri, barrier)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=180)
+    assert [process.exitcode for process in processes] == [0, 0, 0, 0]
