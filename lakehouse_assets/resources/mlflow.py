@@ -58,9 +58,9 @@ class MlflowResource(ConfigurableResource):
             # it. The registry holds only models this code location trained, so a trusting resource
             # turns it on for the process; a value the environment sets (true or false) is kept.
             os.environ.setdefault(ALLOW_DESERIALIZATION, "true")
-        mlflow.set_tracking_uri(self.tracking_uri)
-        mlflow.set_registry_uri(self.registry_uri or self.tracking_uri)
         registry_uri = self.registry_uri or self.tracking_uri
+        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_registry_uri(registry_uri)
         with _sqlite_store_creation({self.tracking_uri, registry_uri}) as first_use:
             client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=registry_uri)
             if first_use:
@@ -116,11 +116,11 @@ def _sqlite_store_creation(uris: set[str]) -> Iterator[bool]:
     new database (`make dev`'s first minutes) raced, and all but one failed with "table ...
     already exists". The lock makes the others wait, then find the tables.
     """
+    import fcntl
+
     new = sorted(uri for uri in uris if uri.startswith("sqlite:///") and uri not in _READY_SQLITE_STORES)
     with ExitStack() as locks:
         for uri in new:
-            import fcntl
-
             lock = locks.enter_context(open(f"{uri.removeprefix('sqlite:///')}.lock", "w"))
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         yield bool(new)

@@ -32,7 +32,7 @@ def small_row_groups(monkeypatch):
     monkeypatch.setattr(files, "ROW_GROUP_ROWS", 10)
 
 
-def test_rows_are_cut_at_row_groups_into_at_most_the_files_asked(lakehouse, tmp_path):
+def test_rows_are_cut_at_row_groups_into_at_most_the_files_asked(lakehouse):
     assert files.commit_arrow(lakehouse, HITS, Window.hour(H), [hits(45)], files=3) == 45
     assert len(lakehouse.data_files(HITS)) == 3  # 5 row groups of 10 -> files of 20, 20 and 5 rows
     stored = lakehouse.read_arrow(HITS).sort_by("n")
