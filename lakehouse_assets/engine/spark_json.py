@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-_JSON_SPACE = " \\t\\n\\r"  # escapes for Spark SQL: JSON's four whitespace characters
 JSON_OPTIONS = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false", "allowUnquotedFieldNames": "false"}
 _STRING_TOKEN = r'(?s)"([^"\\]*(?:\\.[^"\\]*)*)"'
 _SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
@@ -38,20 +37,18 @@ def json_fields(bronze: Any, json_fields: tuple[str, ...], max_depth: int) -> An
     """Bronze columns -> topic, ingest_hour, source_key, line_number, raw, json_ok, t_f, s_f."""
     from pyspark.sql import functions as F
 
-    schema = "ARRAY<STRUCT<" + ", ".join(f"`S{f}`: STRING" for f in json_fields) + ">>"
+    # The line goes into an array, followed by an end marker: an object whose key is unmarked, so
+    # no line can produce it. Jackson reads the first JSON value and ignores what follows it; a
+    # line that closes the array early (`{...}] x`) leaves the marker unread.
+    schema = "ARRAY<STRUCT<" + ", ".join(f"`S{f}`: STRING" for f in json_fields) + ", `E`: INT>>"
     marked = F.regexp_replace(_repaired(F.col("raw")), _STRING_TOKEN, '"S$1"')
-    # Wrapped in [ ]: anything after the object makes the array a parse error.
     parsed = bronze.select(
         "topic", "ingest_hour", "source_key", "line_number", "raw",
-        F.from_json(F.concat(F.lit("["), marked, F.lit("]")), schema, {**JSON_OPTIONS, "maxNestingDepth": str(max_depth + 1)}).alias("_values"),
+        F.from_json(F.concat(F.lit("["), marked, F.lit(',{"E":1}]')), schema, {**JSON_OPTIONS, "maxNestingDepth": str(max_depth + 1)}).alias("_values"),
     )  # fmt: skip
     values = F.col("_values")
-    json_ok = (
-        values.isNotNull()
-        & (F.size(values) == 1)
-        & values[0].isNotNull()
-        & F.expr(f"startswith(trim(BOTH '{_JSON_SPACE}' FROM raw), '{{') AND endswith(trim(BOTH '{_JSON_SPACE}' FROM raw), '}}')")
-    )
+    # Exactly one element before the marker, and it an object (any other value fails the whole read).
+    json_ok = values.isNotNull() & (F.size(values) == 2) & values[0].isNotNull() & (values[1]["E"] == 1)
     keys = ["topic", "ingest_hour", "source_key", "line_number", "raw"]
     # In steps, each column naming the one before: small expression trees to analyse.
     texts = parsed.select(
