@@ -59,7 +59,7 @@ def classify_sql() -> str:
     known_type = f"""(t_event_type = 'string' AND ((topic = 'user-activity' AND s_event_type IN {user_activity})
                                   OR (topic = 'api-requests' AND s_event_type IN {api})))"""
     rules = [
-        ("strpos(raw, '\ufffd') > 0", "invalid_utf8"),
+        ("contains(raw, '\ufffd')", "invalid_utf8"),
         ("NOT json_ok", "malformed_json"),
         *[(_missing(f), f"missing_field:{f}") for f in ("event_id", "event_type", "event_time")],
         (f"NOT {known_type}", "unknown_event_type"),
@@ -84,7 +84,7 @@ def classify_sql() -> str:
     WITH checked AS (
         SELECT topic, ingest_hour, source_key, line_number, raw,
             -- a byte order mark is not JSON whitespace (some readers skip it at the start of a stream)
-            json_ok AND strpos(raw, '\ufeff') <> 1 AS json_ok,
+            json_ok AND NOT starts_with(raw, '\ufeff') AS json_ok,
             {", ".join(f"t_{f}, s_{f}" for f in JSON_FIELDS)}
         FROM fields
     ),
