@@ -81,7 +81,9 @@ def read_table(spark: Any, lakehouse: IcebergLakehouse, spec: TableSpec, windows
     files = lakehouse.data_files(spec, windows)
     schema = spark_schema(spec)
     if not files:
-        return spark.createDataFrame([], schema)
+        # Typed NULLs over no rows: planned in the JVM. An empty local list would start Python
+        # workers to read it (a second or two of CPU on a small machine, at every empty read).
+        return spark.range(0).select([F.lit(None).cast(f.dataType).alias(f.name) for f in schema.fields])
     df = spark.read.schema(schema).parquet(*[spark_path(f) for f in files])
     if windows is None:
         return df
