@@ -11,7 +11,10 @@ from __future__ import annotations
 from ..tables import FUNNEL_STEPS, TOPICS
 
 _EVENT_HOUR = "date_trunc('hour', event_time)"
-IN_WINDOW = f"{_EVENT_HOUR} BETWEEN ingest_hour - INTERVAL 1 HOUR AND ingest_hour + INTERVAL 1 HOUR"
+# Seconds from the ingest hour to the event hour, through epoch seconds: Spark adds an interval to
+# a timestamp column through java.time's zoned arithmetic, row by row (a fifth of its Gold time).
+_EVENT_HOUR_OFFSET = f"(epoch({_EVENT_HOUR}) - epoch(ingest_hour))"
+IN_WINDOW = f"{_EVENT_HOUR_OFFSET} BETWEEN -3600 AND 3600"
 _STEPS = "(" + ", ".join(f"'{s}'" for s in FUNNEL_STEPS) + ")"
 
 
@@ -141,8 +144,8 @@ arrived AS (
 ),
 kept AS (
     SELECT topic, count(*) AS valid_rows,
-        count(CASE WHEN {_EVENT_HOUR} < ingest_hour - INTERVAL 1 HOUR THEN 1 END) AS late_rows,
-        count(CASE WHEN {_EVENT_HOUR} > ingest_hour + INTERVAL 1 HOUR THEN 1 END) AS future_rows,
+        count(CASE WHEN {_EVENT_HOUR_OFFSET} < -3600 THEN 1 END) AS late_rows,
+        count(CASE WHEN {_EVENT_HOUR_OFFSET} > 3600 THEN 1 END) AS future_rows,
         count(CASE WHEN event_type IN {_STEPS} AND user_id IS NULL THEN 1 END) AS null_user_rows
     FROM silver
     GROUP BY topic
