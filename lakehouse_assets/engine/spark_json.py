@@ -30,7 +30,8 @@ def _repaired(raw: Any) -> Any:
 
     tokens = F.regexp_extract_all(raw, F.lit(_ESCAPE_TOKENS), F.lit(0))
     fixed = F.array_join(F.transform(tokens, lambda t: F.when(t.rlike(_LONE_SURROGATE_TOKEN), F.lit("\\ufffd")).otherwise(t)), "")
-    return F.when(raw.rlike(_SURROGATE_ESCAPE), fixed).otherwise(raw)
+    # A plain substring test first: the regex would scan every line, and few lines hold escapes.
+    return F.when(raw.contains("\\u") & raw.rlike(_SURROGATE_ESCAPE), fixed).otherwise(raw)
 
 
 def json_fields(bronze: Any, json_fields: tuple[str, ...], max_depth: int) -> Any:
