@@ -192,6 +192,7 @@ def test_duplicates_within_hour_and_across_the_boundary(engine):
         ("user-activity", H, "events/b.json", 1, ev(event_id="twice"), H),
         ("user-activity", H, "events/a.json", 7, ev(event_id="twice"), H),
         ("user-activity", H, "events/a.json", 8, ev(event_id="carried"), H),
+        ("user-activity", H, "events/c.json", 3, ev(event_id="carried"), H),
         ("user-activity", H, "events/a.json", 9, ev(event_id="bad-before"), H),
         ("user-activity", H, "events/a.json", 10, ev(event_id="twice", event_time="x"), H),
     ]
@@ -201,5 +202,6 @@ def test_duplicates_within_hour_and_across_the_boundary(engine):
     dups = sorted((r["event_id"], r["source_key"], r["line_number"]) for r in engine.rows(outputs[SILVER_EVENT_DUPLICATES]))
     # The first of an hour is the smallest (source_key, line_number); an invalid earlier line is no original.
     assert kept == [("bad-before", "events/a.json", 9), ("twice", "events/a.json", 7)]
-    assert dups == [("carried", "events/a.json", 8), ("twice", "events/b.json", 1)]
+    # A line both repeated within the hour and seen the hour before is one duplicate row, not two.
+    assert dups == [("carried", "events/a.json", 8), ("carried", "events/c.json", 3), ("twice", "events/b.json", 1)]
     assert [r["reason"] for r in engine.rows(outputs[SILVER_EVENT_REJECTS])] == ["bad_timestamp"]
