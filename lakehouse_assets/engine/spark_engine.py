@@ -72,6 +72,7 @@ class SparkEngine:
 
         `small`: the result fits the driver (one Spark job, written there with pyarrow).
         """
+        from lakehouse_assets.lakehouse.schemas import spark_schema
         from lakehouse_assets.lakehouse.spark_io import conform_spark, iceberg_path, spark_path
 
         lakehouse.ensure_table(spec)
@@ -82,6 +83,8 @@ class SparkEngine:
         self.session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         # "error", not its alias "errorifexists": Spark Connect's client knows only the short name.
         frame.write.mode("error").option("compression", "zstd").parquet(spark_path(staging))
-        # The files of this write's own fresh folder (listing it is not reading a table).
-        written = sorted(iceberg_path(f) for f in self.session.read.parquet(spark_path(staging)).inputFiles())
+        # The files of this write's own fresh folder (listing it is not reading a table); with the
+        # schema given, Spark lists them without a job reading their footers.
+        listed = self.session.read.schema(spark_schema(spec)).parquet(spark_path(staging)).inputFiles()
+        written = sorted(iceberg_path(f) for f in listed)
         return files.commit_files(lakehouse, spec, window, written, directory=staging)
