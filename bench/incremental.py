@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
     parser.add_argument("--hours", type=int, default=48)
     parser.add_argument("--events-per-hour", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args()
 
