@@ -82,4 +82,7 @@ def _spark_spelling(node: Any) -> Any:
     # DuckDB's quantile_cont(x, p): Spark's exact, interpolated percentile is percentile(x, p).
     if isinstance(node, (exp.PercentileCont, exp.Quantile)) and node.expression is not None:
         return exp.Anonymous(this="PERCENTILE", expressions=[node.this, node.expression])
+    # DuckDB's epoch_us(ts) (microseconds since the epoch) is Spark's unix_micros(ts).
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "epoch_us":
+        return exp.Anonymous(this="UNIX_MICROS", expressions=node.expressions)
     return node

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from ..tables import FUNNEL_STEPS, TOPICS
 
-_EVENT_HOUR = "date_trunc('hour', event_time)"
-# Seconds from the ingest hour to the event hour, through epoch seconds: Spark adds an interval to
-# a timestamp column through java.time's zoned arithmetic, row by row (a fifth of its Gold time).
-_EVENT_HOUR_OFFSET = f"(epoch({_EVENT_HOUR}) - epoch(ingest_hour))"
-IN_WINDOW = f"{_EVENT_HOUR_OFFSET} BETWEEN -3600 AND 3600"
+# Microseconds from the ingest hour I to the event time. Event hour E is in I-1h..I+1h exactly when
+# the event time is in [I-1h, I+2h). Whole numbers, no per-row calendar work: DuckDB truncates or
+# casts a TIMESTAMPTZ through ICU's calendar and Spark adds an interval through java.time's zoned
+# arithmetic, row by row (Gold's costliest filter on both).
+_EVENT_OFFSET_US = "(epoch_us(event_time) - epoch_us(ingest_hour))"
+_LATE = f"{_EVENT_OFFSET_US} < -3600000000"
+_FUTURE = f"{_EVENT_OFFSET_US} >= 7200000000"
+IN_WINDOW = f"{_EVENT_OFFSET_US} >= -3600000000 AND {_EVENT_OFFSET_US} < 7200000000"
+# Event hour = :hour, event date = :day, as ranges of event_time (bounds folded once per query).
+_IN_HOUR = "event_time >= :hour AND event_time < :hour + INTERVAL 1 HOUR"
+_ON_DAY = "event_time >= CAST(:day AS TIMESTAMPTZ) AND event_time < CAST(:day AS TIMESTAMPTZ) + INTERVAL 1 DAY"
 _STEPS = "(" + ", ".join(f"'{s}'" for s in FUNNEL_STEPS) + ")"
 
 
@@ -33,7 +39,7 @@ WITH counted AS (
         quantile_cont(latency_ms, 0.95) AS p95_latency_ms,
         quantile_cont(latency_ms, 0.99) AS p99_latency_ms
     FROM silver
-    WHERE event_type = 'api_request' AND {_EVENT_HOUR} = :hour AND {IN_WINDOW}
+    WHERE event_type = 'api_request' AND {_IN_HOUR} AND {IN_WINDOW}
     GROUP BY date_trunc('minute', event_time), server
 )
 SELECT minute, server, requests, errors_4xx, errors_5xx,
@@ -48,7 +54,7 @@ OPERATIONAL_HOURLY = f"""
 WITH hour_rows AS (
     SELECT event_type, user_id, session_id, http_status, latency_ms
     FROM silver
-    WHERE {_EVENT_HOUR} = :hour AND {IN_WINDOW}
+    WHERE {_IN_HOUR} AND {IN_WINDOW}
 ),
 counted AS (
     SELECT count(*) AS events,
@@ -74,7 +80,7 @@ _ACTIVITY_ON_DAY = f"""
 activity AS (
     SELECT event_type, session_id, user_id, revenue, currency
     FROM silver
-    WHERE CAST(event_time AS DATE) = :day AND event_type IN {_STEPS} AND {IN_WINDOW}
+    WHERE {_ON_DAY} AND event_type IN {_STEPS} AND {IN_WINDOW}
 )"""
 
 BUSINESS_DAILY = f"""
@@ -144,8 +150,8 @@ arrived AS (
 ),
 kept AS (
     SELECT topic, count(*) AS valid_rows,
-        count(CASE WHEN {_EVENT_HOUR_OFFSET} < -3600 THEN 1 END) AS late_rows,
-        count(CASE WHEN {_EVENT_HOUR_OFFSET} > 3600 THEN 1 END) AS future_rows,
+        count(CASE WHEN {_LATE} THEN 1 END) AS late_rows,
+        count(CASE WHEN {_FUTURE} THEN 1 END) AS future_rows,
         count(CASE WHEN event_type IN {_STEPS} AND user_id IS NULL THEN 1 END) AS null_user_rows
     FROM silver
     GROUP BY topic
