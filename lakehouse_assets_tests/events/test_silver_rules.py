@@ -205,3 +205,28 @@ def test_duplicates_within_hour_and_across_the_boundary(engine):
     # A line both repeated within the hour and seen the hour before is one duplicate row, not two.
     assert dups == [("carried", "events/a.json", 8), ("carried", "events/c.json", 3), ("twice", "events/b.json", 1)]
     assert [r["reason"] for r in engine.rows(outputs[SILVER_EVENT_REJECTS])] == ["bad_timestamp"]
+
+
+EVENT_TIMES = [
+    "2026-11-23T10:15:02Z", "2026-11-23T10:15:02.5Z", "2026-11-23T05:45:02.5-04:30",
+    "2026-11-24T00:15:02.000001+14:00", "2026-11-23T10:15:02.123456Z", "2026-11-23T10:15:02.1234567Z",
+    "2026-11-23T10:15:02.999999999-00:00", "2026-11-23T19:15:02.123456789+09:00",
+    "2026-11-23T10:15:02.1234567890Z", "2026-11-23T24:00:00Z", "2026-11-23T10:60:00Z", "2026-11-23T10:15:60Z",
+    "2026-11-23T10:15:02+24:00", "2026-11-23T10:15:02+09:60", "0000-01-01T00:00:00Z", "2026-11-23 10:15:02Z",
+    "9999-12-31T23:59:59.999999Z", "9999-12-31T23:59:59.999999-01:00", "0001-01-01T00:30:00+01:00",
+]  # fmt: skip
+
+
+def test_event_time_texts_read_as_the_reference_reads_them(engine):
+    """Offsets to UTC, fractions cut (not rounded) to microseconds, out-of-range parts and instants rejected."""
+    from lakehouse_assets_tests.events.reference import classify_line
+
+    rows = [("user-activity", H, f"events/t{i:03d}.json", 1, ev(event_time=text), H) for i, text in enumerate(EVENT_TIMES)]
+    got = [(row["reason"], row["event_time"]) for row in classify_rows(engine, rows)]
+    expected = []
+    for text in EVENT_TIMES:
+        row, reason = classify_line(ev(event_time=text), "user-activity")
+        expected.append((reason, row["event_time"] if reason is None else None))
+    assert got == expected
+    assert got[5] == (None, datetime(2026, 11, 23, 10, 15, 2, 123456, tzinfo=timezone.utc))
+    assert sum(reason == "bad_timestamp" for reason, _ in got) == 10

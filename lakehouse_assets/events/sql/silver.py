@@ -19,7 +19,11 @@ OPTIONAL_STRINGS = ("session_id", "user_id", "page", "product_id", "server")
 # Deeper nesting than this is malformed_json, whichever parser read the line (CONTRACT_NOTES):
 # each engine's JSON reading (`json_ok`) enforces it.
 MAX_NESTING = 64
-ISO_8601 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+# Hours 00-23 and minutes/seconds 00-59 (of the time and the offset) in the pattern itself: one scan.
+ISO_8601 = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -43,13 +47,12 @@ def _number(f: str) -> str:
 def _event_time() -> str:
     """The UTC instant of a well-formed `event_time`, else NULL (fraction truncated to microseconds)."""
     s = "s_event_time"
-    offset = f"CASE WHEN substr({s}, length({s}), 1) = 'Z' THEN '+00:00' ELSE substr({s}, length({s}) - 5, 6) END"
-    text = f"substr({s}, 1, 19) || regexp_extract({s}, '^.{{19}}(\\.[0-9]{{1,6}})', 1) || {offset}"
-    well_formed = f"""t_event_time = 'string' AND regexp_matches({s}, '{ISO_8601}')
-        AND substr({s}, 1, 4) <> '0000' AND substr({s}, 12, 2) <= '23' AND substr({s}, 15, 2) <= '59'
-        AND substr({s}, 18, 2) <= '59'
-        AND (substr({s}, length({s}), 1) = 'Z'
-             OR (substr({s}, length({s}) - 4, 2) <= '23' AND substr({s}, length({s}) - 1, 2) <= '59'))"""
+    # A fraction beyond microseconds (rare; a well-formed text is then longer than 27 characters with
+    # `Z`, 32 with `+hh:mm`) is cut; other texts are cast as written (both engines read `Z` and
+    # `+hh:mm`): rebuilding every text was half this column's cost.
+    text = f"""CASE WHEN length({s}) > CASE WHEN substr({s}, length({s}), 1) = 'Z' THEN 27 ELSE 32 END
+        THEN substr({s}, 1, 26) || regexp_extract({s}, '(Z|[+-][0-9]{{2}}:[0-9]{{2}})$', 1) ELSE {s} END"""
+    well_formed = f"t_event_time = 'string' AND regexp_matches({s}, '{ISO_8601}') AND NOT starts_with({s}, '0000')"
     return f"CASE WHEN {well_formed} THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
 
 
