@@ -150,7 +150,10 @@ class DuckDBEngine:
         # A folder of one file per thread: the threads compress at once (one file: 0.76 s -> 0.63 s
         # for a million Silver rows). The folder goes with the files if the commit fails.
         Path(local).parent.mkdir(parents=True, exist_ok=True)
-        self.connection.execute(f"COPY ({conformed.sql_query()}) TO {literal(local)} (FORMAT parquet, COMPRESSION zstd, PER_THREAD_OUTPUT true)")
+        # zstd level 1 (pyarrow's default, as Bronze is written): DuckDB's default 3 took 0.66 s
+        # against 0.55 s for a million Silver rows, for files 3% smaller.
+        options = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PER_THREAD_OUTPUT true"
+        self.connection.execute(f"COPY ({conformed.sql_query()}) TO {literal(local)} ({options})")
         written = sorted(f"{target}/{p.name}" for p in Path(local).glob("*.parquet"))
         return files.commit_files(lakehouse, spec, window, written, directory=target)
 

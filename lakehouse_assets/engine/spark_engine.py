@@ -82,7 +82,9 @@ class SparkEngine:
         staging = files.staging_prefix(lakehouse, spec, window)
         self.session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         # "error", not its alias "errorifexists": Spark Connect's client knows only the short name.
-        frame.write.mode("error").option("compression", "zstd").parquet(spark_path(staging))
+        # zstd level 1, as the other writers (parquet-mr's default level 3 costs more for ~3% smaller files).
+        writer = frame.write.mode("error").option("compression", "zstd").option("parquet.compression.codec.zstd.level", "1")
+        writer.parquet(spark_path(staging))
         # The files of this write's own fresh folder (listing it is not reading a table); with the
         # schema given, Spark lists them without a job reading their footers.
         listed = self.session.read.schema(spark_schema(spec)).parquet(spark_path(staging)).inputFiles()
