@@ -11,7 +11,7 @@ SAMPLE_START ?= $(shell date -u -d '-6 hours' +%Y-%m-%dT%H)
 SAMPLE_HOURS ?= 6
 SAMPLE_EVENTS_PER_HOUR ?= 5000
 
-.PHONY: dev test install check-java require-java sample sample-banner sample-weather bench clean compose-up compose-down constraints
+.PHONY: dev test install spark-classes check-java require-java sample sample-banner sample-weather bench clean compose-up compose-down constraints
 
 install: $(VENV)/.installed
 
@@ -71,13 +71,21 @@ dev: check-java install sample sample-banner sample-weather $(DAGSTER_HOME)/dags
 # Two workers (pytest-xdist), each test module on one of them: the deployed-topology, browser and
 # Spark-cluster tests spend most of their time waiting on other processes, so the suite takes
 # about 7.5 minutes on 2 cores instead of 15. Each worker has its own shared SparkSession.
-test: require-java install
+test: require-java install spark-classes
 	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+# The local Spark driver's class archive (lakehouse/class_archive.py): built once per install
+# (about 40 s); every later local driver maps it instead of loading Spark's classes one by one.
+SPARK_CLASSES := $(VENV)/share/lakehouse_assets/spark-classes.jsa
+spark-classes: $(SPARK_CLASSES)
+$(SPARK_CLASSES): $(VENV)/.installed
+	@$(MAKE) --no-print-directory require-java
+	$(BIN)/python -m lakehouse_assets.events.class_archive_build --out $@
 
 test-topology: install
 	$(BIN)/python -m pytest -m topology lakehouse_assets_tests/deploy/test_topology.py
 
-bench: require-java install
+bench: require-java install spark-classes
 	$(BIN)/python bench/medallion.py
 
 # The deployed stack (deploy/README.md): settings and secrets in deploy/.env.

@@ -11,6 +11,7 @@ from typing import Any, Optional
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
+from lakehouse_assets.lakehouse.class_archive import driver_options
 from lakehouse_assets.lakehouse.session import BASE_SPARK_CONFIG
 
 
@@ -29,7 +30,9 @@ def ensure_java() -> None:
         raise JavaMissing(f"`java -version` failed ({exc}); Spark needs a working Java 17") from exc
 
 
-def spark_config(master: str = "local[*]", remote: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
+def spark_config(master: str = "local[*]", remote: str | None = None, extra: dict[str, str] | None = None, class_archive: bool = True) -> dict[str, str]:
+    """The session's settings; a driver started here maps the class archive when it was built
+    (`lakehouse/class_archive.py`, `make spark-classes`) unless `class_archive` is False."""
     config = dict(BASE_SPARK_CONFIG)
     if remote:
         # The Connect server owns its JVM and core settings; a client can set SQL options only
@@ -38,6 +41,9 @@ def spark_config(master: str = "local[*]", remote: str | None = None, extra: dic
         config["spark.remote"] = remote
     else:
         config["spark.master"] = master
+        archive = driver_options() if class_archive else ""
+        if archive:
+            config["spark.driver.defaultJavaOptions"] += f" {archive}"
     config.update(extra or {})
     return config
 
