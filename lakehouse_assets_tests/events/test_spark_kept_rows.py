@@ -1,0 +1,34 @@
+"""Silver on Spark keeps its labelled lines while it writes the three tables, and frees them after."""
+
+from __future__ import annotations
+
+import pytest
+
+from lakehouse_assets.events.pipeline import write_bronze, write_silver
+from lakehouse_assets.resources import LakehouseResource, LocalLandingStorage
+from lakehouse_assets_tests.events.handwritten_landing import API, API_REQUEST, H10, PAGE_VIEW, UA, put
+
+
+def _stored_rdds(spark) -> set[int]:
+    return {int(rdd_id) for rdd_id in spark.sparkContext._jsc.getPersistentRDDs().keySet()}
+
+
+@pytest.mark.spark
+def test_the_kept_lines_are_freed_when_silver_is_written(spark, tmp_path) -> None:
+    from lakehouse_assets.engine.spark_engine import SparkEngine
+
+    landing = tmp_path / "landing"
+    put(landing, UA, H10, f"{UA}+0+0000000001.json", [PAGE_VIEW, {**PAGE_VIEW, "event_id": "e-2"}, PAGE_VIEW, "not json"])
+    put(landing, API, H10, f"{API}+0+0000000001.json", [API_REQUEST])
+    lakehouse = LakehouseResource(root_uri=(tmp_path / "lake").as_uri(), catalog_uri=f"sqlite:///{tmp_path / 'catalog.db'}").lakehouse
+    write_bronze(LocalLandingStorage(root=str(landing)), lakehouse, H10)
+    before = _stored_rdds(spark)
+
+    writes = write_silver(SparkEngine(spark), lakehouse, H10)
+    first = next(writes)
+    held = _stored_rdds(spark) - before
+    rest = list(writes)
+
+    assert [rows for _, rows, _ in [first, *rest]] == [3, 1, 1]  # events, rejects, duplicates
+    assert len(held) == 1  # the labelled lines, stored once for the three writes
+    assert _stored_rdds(spark) - before == set()
