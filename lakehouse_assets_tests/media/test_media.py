@@ -155,3 +155,23 @@ def test_image_metadata_upserts_by_id(tmp_path, lakehouse_resource):
     assert table.num_rows == 32
     sizes = [r["file_size"] for r in table.to_pylist() if r["s3_path"].endswith("zz-readme.txt")]
     assert sizes == [300]
+
+
+def test_a_link_leading_out_of_the_landing_is_kept_aside_not_read(tmp_path):
+    from lakehouse_assets.media.catalog import stat_keys
+
+    landing = tmp_path / "landing"
+    write_images(landing, count=3, seed=2, start=NOW)
+    secret = tmp_path / "outside.png"
+    secret.write_bytes(_png(__import__("random").Random(3)))
+    link = "images/source=web-upload/tag=banner/escape.png"
+    (landing / link).symlink_to(secret)
+    store = LocalLandingStorage(root=str(landing))
+
+    rows, rejected = image_rows(store, store.list_objects("images/"))
+    assert ("escape.png", "outside_landing") in [(r.key.rsplit("/", 1)[1], r.reason) for r in rejected]
+    assert not any(path.endswith("escape.png") for path in rows.column("s3_path").to_pylist())
+    assert rows.num_rows == 5  # the 3 images, the notes file and the renamed PNG
+
+    found, kept_aside = stat_keys(store, [link, "images/source=web-upload/tag=banner/gone.png"])
+    assert found == [] and sorted(r.reason for r in kept_aside) == ["missing_object", "outside_landing"]
