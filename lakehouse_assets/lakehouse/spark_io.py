@@ -10,7 +10,6 @@ from typing import Any, Iterable
 
 from .catalog import IcebergLakehouse, SchemaMismatch
 from .schemas import spark_schema, spark_type
-from .staging import discard_uncommitted, discard_unless_committed, staging_path
 from .tables import TableSpec, Window
 
 
@@ -31,42 +30,6 @@ def spark_path(uri: str) -> str:
 
 def iceberg_path(uri: str) -> str:
     return "s3://" + uri.removeprefix("s3a://") if uri.startswith("s3a://") else uri
-
-
-def write_partition(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, df: Any) -> int:
-    """Write `df` as the table's partition `window` and commit it atomically. Returns rows written.
-
-    Rows outside the window are an error in the transform, not something to drop silently.
-    """
-    from pyspark.sql import functions as F
-
-    lakehouse.ensure_table(spec)
-    df = conform_spark(spec, df)
-    staging = staging_path(lakehouse, spec, window)
-    spark = df.sparkSession
-    # Iceberg wants INT64 microsecond timestamps; Spark's default is the legacy INT96.
-    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    # "error", not its alias "errorifexists": Spark Connect's client knows only the short name.
-    df.write.mode("error").parquet(spark_path(staging))
-    written = spark.read.parquet(spark_path(staging))
-    files = sorted(iceberg_path(f) for f in written.inputFiles())
-    part_col = F.col(spec.partition_column)
-    lo, hi = _spark_bound(spec, window.start), _spark_bound(spec, window.end)
-    # One small job over the written files: how many rows, and how many outside the window.
-    stats = written.agg(
-        F.count(F.lit(1)).alias("rows"),
-        F.count(F.when(part_col.isNull() | (part_col < F.lit(lo)) | (part_col >= F.lit(hi)), 1)).alias("outside"),
-    ).first()
-    rows, outside = stats["rows"], stats["outside"]
-    if outside:
-        discard_uncommitted(lakehouse, files, staging)
-        raise ValueError(f"{spec.identifier}: {outside} rows fall outside partition {window.label()}")
-    try:
-        lakehouse.replace_partition_with_files(spec, window, files)
-    except Exception:
-        discard_unless_committed(lakehouse, spec, window, files, staging)
-        raise
-    return rows
 
 
 def _spark_bound(spec: TableSpec, value: Any) -> Any:

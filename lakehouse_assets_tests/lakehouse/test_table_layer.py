@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from lakehouse_assets.lakehouse.catalog import COMMIT_ATTEMPTS, COMMIT_WAIT_MAX_SECONDS, CommitFailed, IcebergLakehouse, SchemaMismatch
-from lakehouse_assets.lakehouse.spark_io import read_table, write_partition
+from lakehouse_assets.lakehouse.spark_io import read_table
 from lakehouse_assets.lakehouse.staging import discard_uncommitted
 from lakehouse_assets.lakehouse.tables import Column, TableSpec, Window
 
@@ -151,10 +151,16 @@ def test_discarding_uncommitted_files_removes_them_and_a_local_staging_directory
     assert not staging.exists() and not loose.exists()
 
 
+def _spark_write(spark, lakehouse, window, df) -> int:
+    from lakehouse_assets.engine.spark_engine import SparkEngine
+
+    return SparkEngine(spark).write(lakehouse, SPEC, window, df)
+
+
 def test_spark_write_and_snapshot_read(spark, lakehouse):
     df = spark.createDataFrame(rows(H, 6).to_pandas())
-    assert write_partition(lakehouse, SPEC, Window.hour(H), df) == 6
-    assert write_partition(lakehouse, SPEC, Window.hour(H), df.limit(2)) == 2
+    assert _spark_write(spark, lakehouse, Window.hour(H), df) == 6
+    assert _spark_write(spark, lakehouse, Window.hour(H), df.limit(2)) == 2
     # The first write's files are still on disk; reading through the snapshot must not see them.
     on_disk = list(Path(lakehouse.table_location(SPEC).removeprefix("file://")).rglob("*.parquet"))
     assert len(on_disk) > len(lakehouse.data_files(SPEC))
@@ -170,14 +176,14 @@ def test_spark_write_removes_its_files_when_the_commit_fails(spark, lakehouse, m
 
     monkeypatch.setattr(lakehouse, "replace_partition_with_files", commit_fails)
     with pytest.raises(CommitFailed):
-        write_partition(lakehouse, SPEC, Window.hour(H), df)
+        _spark_write(spark, lakehouse, Window.hour(H), df)
     assert list(Path(lakehouse.table_location(SPEC).removeprefix("file://")).rglob("*.parquet")) == []
 
 
 def test_spark_write_refuses_rows_outside_the_partition(spark, lakehouse):
     df = spark.createDataFrame(rows(H + timedelta(hours=2), 3).to_pandas())
-    with pytest.raises(ValueError, match="3 rows fall outside partition"):
-        write_partition(lakehouse, SPEC, Window.hour(H), df)
+    with pytest.raises(ValueError, match="rows fall outside partition 2026-11-23T10"):
+        _spark_write(spark, lakehouse, Window.hour(H), df)
     assert lakehouse.row_count(SPEC) == 0
 
 
