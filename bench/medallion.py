@@ -38,7 +38,7 @@ DEFAULT_ENGINE = "duckdb"
 def run_engine(engine_name: str, work: Path, master: str, threads: int, memory_limit: str | None) -> dict:
     """Bronze, Silver and Gold of the hour on one engine; per-layer seconds and peak RSS."""
     from bench.peak_rss import PeakRss
-    from lakehouse_assets.events.pipeline import GOLD_BUILDERS, write_bronze, write_gold, write_silver
+    from lakehouse_assets.events.pipeline import GOLD_BUILDERS, gold_partition, write_bronze, write_gold, write_silver
     from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
     from lakehouse_assets.resources import LocalLandingStorage
 
@@ -72,7 +72,7 @@ def run_engine(engine_name: str, work: Path, master: str, threads: int, memory_l
         result["silver_s"] = time.perf_counter() - t
         t = time.perf_counter()
         for spec in GOLD_BUILDERS:
-            write_gold(spec, engine, lakehouse, HOUR.date() if spec.partition_column == "date" else HOUR)
+            write_gold(spec, engine, lakehouse, gold_partition(spec, HOUR))
         result["gold_s"] = time.perf_counter() - t
     result["lines"] = bronze.rows
     result["total_s"] = result["bronze_s"] + result["silver_s"] + result["gold_s"]

@@ -28,7 +28,7 @@ def child(stage: str, work: Path, threads: int, memory_limit: str) -> dict:
     from bench.medallion import HOUR
     from bench.peak_rss import PeakRss
     from lakehouse_assets.engine.duckdb_engine import DuckDBEngine
-    from lakehouse_assets.events.pipeline import GOLD_BUILDERS, write_bronze, write_gold, write_silver
+    from lakehouse_assets.events.pipeline import GOLD_BUILDERS, gold_partition, write_bronze, write_gold, write_silver
     from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
     from lakehouse_assets.resources import LocalLandingStorage
 
@@ -46,7 +46,7 @@ def child(stage: str, work: Path, threads: int, memory_limit: str) -> dict:
         silver_s = time.perf_counter() - t
         t = time.perf_counter()
         for spec in GOLD_BUILDERS:
-            write_gold(spec, engine, lakehouse, HOUR.date() if spec.partition_column == "date" else HOUR)
+            write_gold(spec, engine, lakehouse, gold_partition(spec, HOUR))
         gold_s = time.perf_counter() - t
     return {"silver_s": silver_s, "gold_s": gold_s, "silver_rows": silver["silver.events"], "peak_rss_mb": peak.mb}
 

@@ -29,7 +29,7 @@ def run_workload(work: Path, dump_to: Path) -> None:
     from lakehouse_assets.resources import LocalLandingStorage, SparkResource, spark_config
     from lakehouse_assets.sample_data.events import write_events
 
-    from .pipeline import GOLD_BUILDERS, write_bronze, write_gold, write_silver
+    from .pipeline import GOLD_BUILDERS, gold_partition, write_bronze, write_gold, write_silver
 
     write_events(work / "landing", start=HOUR, hours=1, events_per_hour=3000, bad_share=0.05, seed=1)
     lakehouse = IcebergLakehouse(f"sqlite:///{work / 'catalog.db'}", (work / "lake").as_uri())
@@ -39,7 +39,7 @@ def run_workload(work: Path, dump_to: Path) -> None:
     write_bronze(LocalLandingStorage(root=str(work / "landing")), lakehouse, HOUR)
     list(write_silver(engine, lakehouse, HOUR))
     for spec in GOLD_BUILDERS:
-        write_gold(spec, engine, lakehouse, HOUR.date() if spec.partition_column == "date" else HOUR)
+        write_gold(spec, engine, lakehouse, gold_partition(spec, HOUR))
     gateway = SparkContext._gateway
     session.stop()
     # The driver writes the archive as it exits, which it does when its stdin closes: wait for it,

@@ -194,6 +194,11 @@ GOLD_BUILDERS: dict[TableSpec, Callable[[Any, IcebergLakehouse, Any], Any]] = {
 }
 
 
+def gold_partition(spec: TableSpec, hour: datetime) -> datetime | date:
+    """The partition of a Gold table that holds event hour `hour`: its date for the daily tables."""
+    return hour.date() if spec.partition_column == "date" else hour
+
+
 def gold_window(spec: TableSpec, partition: datetime | date) -> Window:
     return Window.day(partition) if isinstance(partition, date) and not isinstance(partition, datetime) else Window.hour(partition)
 
