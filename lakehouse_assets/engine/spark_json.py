@@ -22,61 +22,67 @@ JSON_OPTIONS = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false",
 _STRING_TOKEN = r'(?s)"([^"\\]*(?:\\.[^"\\]*)*)"'
 _SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
 _LONE_SURROGATE_TOKEN = r"^\\u[dD][89a-fA-F][0-9a-fA-F]{2}$"
+_UNICODE_ESCAPE = "\\u"
+_REPLACEMENT_ESCAPE = "\\ufffd"
+_MARKED_TOKEN = '"S$1"'
+_END_MARKER = ',{"E":1}]'
 _ESCAPE_TOKENS = r"(?s)\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.|\\$|[^\\]+"
 
 
-def _repaired(raw: Any) -> Any:
-    from pyspark.sql import functions as F
+def _text(value: str) -> str:
+    """A Spark SQL string literal holding `value` exactly (backslashes and quotes escaped)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
-    tokens = F.regexp_extract_all(raw, F.lit(_ESCAPE_TOKENS), F.lit(0))
-    fixed = F.array_join(F.transform(tokens, lambda t: F.when(t.rlike(_LONE_SURROGATE_TOKEN), F.lit("\\ufffd")).otherwise(t)), "")
+
+def _repaired(raw: str) -> str:
+    tokens = f"regexp_extract_all({raw}, {_text(_ESCAPE_TOKENS)}, 0)"
+    fixed = f"array_join(transform({tokens}, t -> CASE WHEN t RLIKE {_text(_LONE_SURROGATE_TOKEN)} THEN {_text(_REPLACEMENT_ESCAPE)} ELSE t END), '')"
     # A plain substring test first: the regex would scan every line, and few lines hold escapes.
-    return F.when(raw.contains("\\u") & raw.rlike(_SURROGATE_ESCAPE), fixed).otherwise(raw)
+    return f"CASE WHEN contains({raw}, {_text(_UNICODE_ESCAPE)}) AND {raw} RLIKE {_text(_SURROGATE_ESCAPE)} THEN {fixed} ELSE {raw} END"
+
+
+def _kind(text: str) -> str:
+    return (
+        f"CASE WHEN {text} IS NULL THEN NULL WHEN startswith({text}, 'S') THEN 'string' "
+        f"WHEN {text} IN ('true', 'false') THEN 'boolean' WHEN startswith({text}, '[') THEN 'array' "
+        f"WHEN startswith({text}, '{{') THEN 'object' WHEN {text} RLIKE {_text(r'^-?[0-9]+$')} THEN 'integer' ELSE 'number' END"
+    )
 
 
 def json_fields(bronze: Any, json_fields: tuple[str, ...], max_depth: int) -> Any:
-    """Bronze columns -> topic, ingest_hour, source_key, line_number, raw, json_ok, t_f, s_f."""
-    from pyspark.sql import functions as F
+    """Bronze columns -> topic, ingest_hour, source_key, line_number, raw, json_ok, t_f, s_f.
 
+    Written as SQL text, one `selectExpr` per step: built from Python column objects, the same
+    expressions cost several hundred Py4J calls (1-3 s of driver time per hour's parse).
+    """
     # The line goes into an array, followed by an end marker: an object whose key is unmarked, so
     # no line can produce it. Jackson reads the first JSON value and ignores what follows it; a
     # line that closes the array early (`{...}] x`) leaves the marker unread.
     schema = "ARRAY<STRUCT<" + ", ".join(f"`S{f}`: STRING" for f in json_fields) + ", `E`: INT>>"
-    marked = F.regexp_replace(_repaired(F.col("raw")), _STRING_TOKEN, '"S$1"')
-    parsed = bronze.select(
-        "topic", "ingest_hour", "source_key", "line_number", "raw",
-        F.from_json(F.concat(F.lit("["), marked, F.lit(',{"E":1}]')), schema, {**JSON_OPTIONS, "maxNestingDepth": str(max_depth + 1)}).alias("_values"),
-    )  # fmt: skip
-    values = F.col("_values")
-    # Exactly one element before the marker, and it an object (any other value fails the whole read).
-    json_ok = values.isNotNull() & (F.size(values) == 2) & values[0].isNotNull() & (values[1]["E"] == 1)
+    options = {**JSON_OPTIONS, "maxNestingDepth": str(max_depth + 1)}
+    marked = f"regexp_replace({_repaired('raw')}, {_text(_STRING_TOKEN)}, {_text(_MARKED_TOKEN)})"
     keys = ["topic", "ingest_hour", "source_key", "line_number", "raw"]
-    # In steps, each column naming the one before: small expression trees to analyse.
-    texts = parsed.select(
+    parsed = bronze.selectExpr(
         *keys,
-        F.coalesce(json_ok, F.lit(False)).alias("json_ok"),
-        *[values[0][f"S{f}"].alias(f"_x_{f}") for f in json_fields],
+        f"from_json(concat('[', {marked}, {_text(_END_MARKER)}), {_text(schema)}, "
+        f"map({', '.join(f'{_text(k)}, {_text(v)}' for k, v in options.items())})) AS _values",
     )
+    # Exactly one element before the marker, and it an object (any other value fails the whole read).
+    json_ok = "_values IS NOT NULL AND size(_values) = 2 AND _values[0] IS NOT NULL AND _values[1].E = 1"
+    # In steps, each column naming the one before: small expression trees to analyse.
+    texts = parsed.selectExpr(*keys, f"coalesce({json_ok}, false) AS json_ok", *[f"_values[0].`S{f}` AS `_x_{f}`" for f in json_fields])
     # Spark writes a number beyond the double range back as "Infinity" (quoted). A step of its
     # own: each text is read several times below, and CASE branches share no subexpressions.
-    unquoted = texts.select(
+    unquoted = texts.selectExpr(
         *keys, "json_ok",
         *[
-            F.when(F.col("json_ok"), F.when(F.col(f"_x_{f}").isin('"Infinity"', '"-Infinity"'), F.expr(f"substring(_x_{f}, 2, length(_x_{f}) - 2)")).otherwise(F.col(f"_x_{f}"))).alias(f"_x_{f}")
+            f"CASE WHEN json_ok THEN CASE WHEN `_x_{f}` IN ('\"Infinity\"', '\"-Infinity\"') "
+            f"THEN substring(`_x_{f}`, 2, length(`_x_{f}`) - 2) ELSE `_x_{f}` END END AS `_x_{f}`"
             for f in json_fields
         ],
     )  # fmt: skip
     columns = []
     for f in json_fields:
-        text = F.col(f"_x_{f}")
-        kind = (
-            F.when(text.isNull(), F.lit(None))
-            .when(text.startswith("S"), F.lit("string"))
-            .when(text.isin("true", "false"), F.lit("boolean"))
-            .when(text.startswith("["), F.lit("array"))
-            .when(text.startswith("{"), F.lit("object"))
-            .when(text.rlike(r"^-?[0-9]+$"), F.lit("integer"))
-            .otherwise(F.lit("number"))
-        )
-        columns += [kind.alias(f"t_{f}"), F.when(text.startswith("S"), F.substring(text, 2, 1 << 30)).otherwise(text).alias(f"s_{f}")]
-    return unquoted.select(*keys, "json_ok", *columns)
+        text = f"`_x_{f}`"
+        columns += [f"{_kind(text)} AS `t_{f}`", f"CASE WHEN startswith({text}, 'S') THEN substring({text}, 2) ELSE {text} END AS `s_{f}`"]
+    return unquoted.selectExpr(*keys, "json_ok", *columns)
