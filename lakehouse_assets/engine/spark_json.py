@@ -68,21 +68,14 @@ def json_fields(bronze: Any, json_fields: tuple[str, ...], max_depth: int) -> An
         f"map({', '.join(f'{_text(k)}, {_text(v)}' for k, v in options.items())})) AS _values",
     )
     # Exactly one element before the marker, and it an object (any other value fails the whole read).
-    json_ok = "_values IS NOT NULL AND size(_values) = 2 AND _values[0] IS NOT NULL AND _values[1].E = 1"
-    # In steps, each column naming the one before: small expression trees to analyse.
-    texts = parsed.selectExpr(*keys, f"coalesce({json_ok}, false) AS json_ok", *[f"_values[0].`S{f}` AS `_x_{f}`" for f in json_fields])
-    # Spark writes a number beyond the double range back as "Infinity" (quoted). A step of its
-    # own: each text is read several times below, and CASE branches share no subexpressions.
-    unquoted = texts.selectExpr(
-        *keys, "json_ok",
-        *[
-            f"CASE WHEN json_ok THEN CASE WHEN `_x_{f}` IN ('\"Infinity\"', '\"-Infinity\"') "
-            f"THEN substring(`_x_{f}`, 2, length(`_x_{f}`) - 2) ELSE `_x_{f}` END END AS `_x_{f}`"
-            for f in json_fields
-        ],
-    )  # fmt: skip
+    json_ok = "coalesce(_values IS NOT NULL AND size(_values) = 2 AND _values[0] IS NOT NULL AND _values[1].E = 1, false)"
+    # Fields of a line that is not one JSON object read as absent. The object is a step of its own:
+    # its fields are read many times below, and CASE branches share no subexpressions.
+    checked = parsed.selectExpr(*keys, f"{json_ok} AS json_ok", f"CASE WHEN {json_ok} THEN _values[0] END AS _object")
     columns = []
     for f in json_fields:
-        text = f"`_x_{f}`"
-        columns += [f"{_kind(text)} AS `t_{f}`", f"CASE WHEN startswith({text}, 'S') THEN substring({text}, 2) ELSE {text} END AS `s_{f}`"]
-    return unquoted.selectExpr(*keys, "json_ok", *columns)
+        text = f"_object.`S{f}`"
+        # Spark writes a number beyond the double range back as "Infinity", quoted.
+        unquoted = f"CASE WHEN {text} IN ('\"Infinity\"', '\"-Infinity\"') THEN substring({text}, 2, length({text}) - 2) ELSE {text} END"
+        columns += [f"{_kind(text)} AS `t_{f}`", f"CASE WHEN startswith({text}, 'S') THEN substring({text}, 2) ELSE {unquoted} END AS `s_{f}`"]
+    return checked.selectExpr(*keys, "json_ok", *columns)
