@@ -53,7 +53,14 @@ def _event_time() -> str:
     text = f"""CASE WHEN length({s}) > CASE WHEN substr({s}, length({s}), 1) = 'Z' THEN 27 ELSE 32 END
         THEN substr({s}, 1, 26) || regexp_extract({s}, '(Z|[+-][0-9]{{2}}:[0-9]{{2}})$', 1) ELSE {s} END"""
     well_formed = f"t_event_time = 'string' AND regexp_matches({s}, '{ISO_8601}') AND NOT starts_with({s}, '0000')"
-    return f"CASE WHEN {well_formed} THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
+    instant = f"TRY_CAST({text} AS TIMESTAMPTZ)"
+    # The UTC instant must be a year 1..9999 date (what every reader of the table can hold). An
+    # offset moves it less than a day, so only years 0001 and 9999 are compared: a step of its own
+    # for the comparison would copy every line once more.
+    in_range = f"""CASE WHEN {instant} >= CAST('0001-01-01 00:00:00+00:00' AS TIMESTAMPTZ)
+                  AND {instant} < CAST('9999-12-31 23:59:59.999999+00:00' AS TIMESTAMPTZ) + INTERVAL 1 MICROSECOND
+                THEN {instant} END"""
+    return f"CASE WHEN {well_formed} THEN CASE WHEN substr({s}, 1, 4) BETWEEN '0002' AND '9998' THEN {instant} ELSE {in_range} END END"
 
 
 def classify_sql() -> str:
@@ -93,23 +100,15 @@ def classify_sql() -> str:
     ),
     valued AS (
         SELECT *,
-            {_event_time()} AS event_time_any,
+            {_event_time()} AS event_time,
             {_number('revenue')} AS revenue_value,
             {_number('http_status')} AS status_value,
             {_number('latency_ms')} AS latency_value
         FROM checked
     ),
-    timed AS (
-        SELECT *,
-            -- the UTC instant must be a year 1..9999 date (what every reader of the table can hold)
-            CASE WHEN event_time_any >= CAST('0001-01-01 00:00:00+00:00' AS TIMESTAMPTZ)
-                  AND event_time_any < CAST('9999-12-31 23:59:59.999999+00:00' AS TIMESTAMPTZ) + INTERVAL 1 MICROSECOND
-                THEN event_time_any END AS event_time
-        FROM valued
-    ),
     judged AS (
         SELECT *, {reason} AS reason
-        FROM timed
+        FROM valued
     )
     SELECT
         CASE WHEN reason IS NULL THEN s_event_id END AS event_id,
