@@ -26,9 +26,8 @@ from .catalog import IcebergLakehouse
 # did (1M lines, Silver: 17 s of 54), competing with them for the cores. Executors of a cluster
 # live long enough to pay a full compile back and keep the JVM's defaults. For the same reason
 # the driver compiles only at four times the usual invocation counts: a fresh driver spent 22 s of
-# CPU compiling during a 20,000-line Silver run that took 11 s (C1 7 s, C2 15 s), mostly planning
-# code run a few thousand times; quadrupled, 12 s, and 1M lines' Silver + Gold went 46.8 -> 44.4 s
-# (two runs each; 2x and 8x were slower than 4x).
+# CPU compiling during a 20,000-line Silver run that took 11 s (C1 7 s, C2 15 s); quadrupled,
+# 12 s, and 1M lines' Silver + Gold went 46.8 -> 44.4 s (two runs each; 2x and 8x were slower).
 DRIVER_JIT_OPTIONS = "-XX:MaxInlineLevel=6 -XX:InlineSmallCode=500 -XX:CompileThresholdScaling=4"
 BASE_SPARK_CONFIG: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
