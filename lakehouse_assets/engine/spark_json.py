@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .sql import literal
+
 JSON_OPTIONS = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false", "allowUnquotedFieldNames": "false"}
 _STRING_TOKEN = r'(?s)"([^"\\]*(?:\\.[^"\\]*)*)"'
 _SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
@@ -29,23 +31,18 @@ _END_MARKER = ',{"E":1}]'
 _ESCAPE_TOKENS = r"(?s)\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.|\\$|[^\\]+"
 
 
-def _text(value: str) -> str:
-    """A Spark SQL string literal holding `value` exactly (backslashes and quotes escaped)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def _repaired(raw: str) -> str:
-    tokens = f"regexp_extract_all({raw}, {_text(_ESCAPE_TOKENS)}, 0)"
-    fixed = f"array_join(transform({tokens}, t -> CASE WHEN t RLIKE {_text(_LONE_SURROGATE_TOKEN)} THEN {_text(_REPLACEMENT_ESCAPE)} ELSE t END), '')"
+    tokens = f"regexp_extract_all({raw}, {literal(_ESCAPE_TOKENS, 'spark')}, 0)"
+    fixed = f"array_join(transform({tokens}, t -> CASE WHEN t RLIKE {literal(_LONE_SURROGATE_TOKEN, 'spark')} THEN {literal(_REPLACEMENT_ESCAPE, 'spark')} ELSE t END), '')"
     # A plain substring test first: the regex would scan every line, and few lines hold escapes.
-    return f"CASE WHEN contains({raw}, {_text(_UNICODE_ESCAPE)}) AND {raw} RLIKE {_text(_SURROGATE_ESCAPE)} THEN {fixed} ELSE {raw} END"
+    return f"CASE WHEN contains({raw}, {literal(_UNICODE_ESCAPE, 'spark')}) AND {raw} RLIKE {literal(_SURROGATE_ESCAPE, 'spark')} THEN {fixed} ELSE {raw} END"
 
 
 def _kind(text: str) -> str:
     return (
         f"CASE WHEN {text} IS NULL THEN NULL WHEN startswith({text}, 'S') THEN 'string' "
         f"WHEN {text} IN ('true', 'false') THEN 'boolean' WHEN startswith({text}, '[') THEN 'array' "
-        f"WHEN startswith({text}, '{{') THEN 'object' WHEN {text} RLIKE {_text(r'^-?[0-9]+$')} THEN 'integer' ELSE 'number' END"
+        f"WHEN startswith({text}, '{{') THEN 'object' WHEN {text} RLIKE {literal(r'^-?[0-9]+$', 'spark')} THEN 'integer' ELSE 'number' END"
     )
 
 
@@ -60,12 +57,13 @@ def json_fields(bronze: Any, json_fields: tuple[str, ...], max_depth: int) -> An
     # line that closes the array early (`{...}] x`) leaves the marker unread.
     schema = "ARRAY<STRUCT<" + ", ".join(f"`S{f}`: STRING" for f in json_fields) + ", `E`: INT>>"
     options = {**JSON_OPTIONS, "maxNestingDepth": str(max_depth + 1)}
-    marked = f"regexp_replace({_repaired('raw')}, {_text(_STRING_TOKEN)}, {_text(_MARKED_TOKEN)})"
+    options_text = ", ".join(f"{literal(k, 'spark')}, {literal(v, 'spark')}" for k, v in options.items())
+    marked = f"regexp_replace({_repaired('raw')}, {literal(_STRING_TOKEN, 'spark')}, {literal(_MARKED_TOKEN, 'spark')})"
     keys = ["topic", "ingest_hour", "source_key", "line_number", "raw"]
     parsed = bronze.selectExpr(
         *keys,
-        f"from_json(concat('[', {marked}, {_text(_END_MARKER)}), {_text(schema)}, "
-        f"map({', '.join(f'{_text(k)}, {_text(v)}' for k, v in options.items())})) AS _values",
+        f"from_json(concat('[', {marked}, {literal(_END_MARKER, 'spark')}), {literal(schema, 'spark')}, "
+        f"map({options_text})) AS _values",
     )
     # Exactly one element before the marker, and it an object (any other value fails the whole read).
     json_ok = "coalesce(_values IS NOT NULL AND size(_values) = 2 AND _values[0] IS NOT NULL AND _values[1].E = 1, false)"

@@ -21,6 +21,8 @@ def literal(value: Any, dialect: str = "duckdb") -> str:
     if isinstance(value, date):
         return f"DATE '{value.isoformat()}'"
     if isinstance(value, str):
+        if dialect == "spark":  # Spark reads backslash escapes inside string literals
+            value = value.replace("\\", "\\\\")
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
