@@ -110,8 +110,8 @@ class DuckDBEngine:
 
         return self.query(fields_sql(tuple(fields), max_depth), {"bronze": bronze})
 
-    def keep(self, relation: Any) -> Any:
-        """Compute once into a temporary table, for several outputs to read."""
+    def keep(self, relation: Any, small: bool = False) -> Any:
+        """Compute once into a temporary table, for several queries to read (`small`: no difference here)."""
         with self._lock:
             name = f"lakehouse_kept_{next(self._names)}"
         relation.create(name)

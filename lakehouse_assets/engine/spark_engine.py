@@ -50,11 +50,17 @@ class SparkEngine:
 
         return json_fields(bronze, tuple(fields), max_depth)
 
-    def keep(self, frame: Any) -> Any:
-        """Computed once and stored on the executors, its lineage cut: the outputs that read it
+    def keep(self, frame: Any, small: bool = False) -> Any:
+        """Computed once and stored on the executors, its lineage cut: the queries that read it
         are planned over the stored rows, not over the whole parse again (Spark analyses and
-        optimises every query's full plan, even over cached data)."""
-        return frame.localCheckpoint(eager=True)
+        optimises every query's full plan, even over cached data).
+
+        `small`: few rows, sent whole to every task that joins with it. A checkpoint's size
+        estimate is its plan's (an aggregate's is its input's), so without the hint Spark would
+        sort and shuffle the large side of each join with it.
+        """
+        kept = frame.localCheckpoint(eager=True)
+        return kept.hint("broadcast") if small else kept
 
     def release(self, frame: Any) -> None:
         """Free what `keep` stored. A local checkpoint's rows are blocks of the RDD under its plan,
@@ -66,6 +72,8 @@ class SparkEngine:
         if jdf is None:
             return
         plan = jdf.queryExecution().analyzed()
+        while plan.getClass().getSimpleName() == "ResolvedHint":
+            plan = plan.child()
         if plan.getClass().getSimpleName() == "LogicalRDD":
             plan.rdd().unpersist(False)
 

@@ -17,7 +17,7 @@ from lakehouse_assets.storage_interface import LandingKeyError
 from .bronze import LandedObject, bronze_table
 from .landing import EVENTS_PREFIX, parse_event_key
 from .sql import gold as gold_sql
-from .sql.silver import JSON_FIELDS, LABEL_SQL, MAX_NESTING, VALID_IDS_SQL, classify_sql, kind_sql
+from .sql.silver import DUPLICATE_LINES_SQL, JSON_FIELDS, LABEL_SQL, MAX_NESTING, VALID_IDS_SQL, classify_sql, kind_sql
 from .tables import (
     BRONZE_EVENTS,
     GOLD_BUSINESS_DAILY,
@@ -121,9 +121,14 @@ def previous_valid_ids(engine: Any, lakehouse: IcebergLakehouse, hour: datetime)
     return engine.query(VALID_IDS_SQL, {"classified": classified}), "bronze"
 
 
-def label_silver(engine: Any, classified: Any, previous_ids: Any) -> Any:
-    """Every line labelled `kind` = event | reject | duplicate (see `sql/silver.py`)."""
-    return engine.query(LABEL_SQL, {"classified": classified, "previous_ids": previous_ids})
+def duplicate_lines(engine: Any, classified: Any, previous_ids: Any) -> Any:
+    """The (source_key, line_number) of the hour's valid lines that are duplicates (see `sql/silver.py`)."""
+    return engine.query(DUPLICATE_LINES_SQL, {"classified": classified, "previous_ids": previous_ids})
+
+
+def label_silver(engine: Any, classified: Any, duplicates: Any) -> Any:
+    """Every line labelled `kind` = event | reject | duplicate; `duplicates` from `duplicate_lines`."""
+    return engine.query(LABEL_SQL, {"classified": classified, "duplicate_lines": duplicates})
 
 
 def silver_outputs(engine: Any, labelled: Any) -> dict[TableSpec, Any]:
@@ -137,17 +142,19 @@ def silver_outputs(engine: Any, labelled: Any) -> dict[TableSpec, Any]:
 def write_silver(engine: Any, lakehouse: IcebergLakehouse, hour: datetime) -> Iterator[tuple[TableSpec, int, list[dict]]]:
     """Write Silver, rejects and duplicates of one ingest hour; yields (table, rows, preview rows)."""
     window = Window.hour(hour)
-    classified = classify_bronze(engine, engine.read(lakehouse, BRONZE_EVENTS, [window]))
-    previous_ids, _ = previous_valid_ids(engine, lakehouse, window.start)
-    # One parse and one labelling, kept (raw only for rejects): each output and its preview is a
-    # filter of stored rows.
-    labelled = engine.keep(label_silver(engine, classified, previous_ids))
+    # One parse, kept: the duplicate search and each output (and its preview) read the stored rows.
+    classified = engine.keep(classify_bronze(engine, engine.read(lakehouse, BRONZE_EVENTS, [window])))
+    duplicates = None
     try:
-        for spec, frame in silver_outputs(engine, labelled).items():
+        previous_ids, _ = previous_valid_ids(engine, lakehouse, window.start)
+        duplicates = engine.keep(duplicate_lines(engine, classified, previous_ids), small=True)
+        for spec, frame in silver_outputs(engine, label_silver(engine, classified, duplicates)).items():
             rows = engine.write(lakehouse, spec, window, frame)
             yield spec, rows, engine.rows(frame, 5)
     finally:
-        engine.release(labelled)
+        if duplicates is not None:
+            engine.release(duplicates)
+        engine.release(classified)
 
 
 # -- Gold ---------------------------------------------------------------------------------------

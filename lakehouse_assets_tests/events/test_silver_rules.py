@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lakehouse_assets.events.pipeline import classify_bronze, label_silver, silver_outputs
+from lakehouse_assets.events.pipeline import classify_bronze, duplicate_lines, label_silver, silver_outputs
 from lakehouse_assets.events.sql.silver import MAX_NESTING, VALID_IDS_SQL
 from lakehouse_assets.events.tables import BRONZE_EVENTS, SILVER_EVENT_DUPLICATES, SILVER_EVENT_REJECTS, SILVER_EVENTS
 from lakehouse_assets.lakehouse.schemas import arrow_schema
@@ -197,7 +197,8 @@ def test_duplicates_within_hour_and_across_the_boundary(engine):
         ("user-activity", H, "events/a.json", 10, ev(event_id="twice", event_time="x"), H),
     ]
     previous_ids = engine.query(VALID_IDS_SQL, {"classified": classify_bronze(engine, bronze(engine, before))})
-    outputs = silver_outputs(engine, label_silver(engine, classify_bronze(engine, bronze(engine, current)), previous_ids))
+    classified = classify_bronze(engine, bronze(engine, current))
+    outputs = silver_outputs(engine, label_silver(engine, classified, duplicate_lines(engine, classified, previous_ids)))
     kept = sorted((r["event_id"], r["source_key"], r["line_number"]) for r in engine.rows(outputs[SILVER_EVENTS]))
     dups = sorted((r["event_id"], r["source_key"], r["line_number"]) for r in engine.rows(outputs[SILVER_EVENT_DUPLICATES]))
     # The first of an hour is the smallest (source_key, line_number); an invalid earlier line is no original.

@@ -1,4 +1,5 @@
-"""Silver on Spark keeps its labelled lines while it writes the three tables, and frees them after."""
+"""Silver on Spark keeps its classified lines and the duplicate line keys while it writes the three
+tables, and frees both after."""
 
 from __future__ import annotations
 
@@ -30,5 +31,5 @@ def test_the_kept_lines_are_freed_when_silver_is_written(spark, tmp_path) -> Non
     rest = list(writes)
 
     assert [rows for _, rows, _ in [first, *rest]] == [3, 1, 1]  # events, rejects, duplicates
-    assert len(held) == 1  # the labelled lines, stored once for the three writes
+    assert len(held) == 2  # the classified lines and the duplicate keys, each stored once for the three writes
     assert _stored_rdds(spark) - before == set()

@@ -130,23 +130,34 @@ def classify_sql() -> str:
 
 # `classified`: this hour's lines (see classify_sql); `previous_ids`: the event_ids of the previous
 # hour's valid lines. A valid line is a duplicate when its event_id is in `previous_ids` or an
-# earlier valid line of the hour (source_key, line_number) has it. Rejects have no event_id, so
-# only valid lines share a window partition. One pass over `classified` (a window, not a count per
-# id joined back): the classification is then computed once and never kept on its own.
-LABEL_SQL = """
-WITH numbered AS (
-    SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY source_key, line_number) AS position
-    FROM classified
+# earlier valid line of the hour (source_key, line_number) has it. Rejects have no event_id.
+# The duplicates are found on ids and line keys alone, and only ids that repeat are ranked: a
+# window over every line moved all its columns through a sort (DuckDB) or a shuffle (Spark).
+DUPLICATE_LINES_SQL = """
+WITH repeated AS (
+    SELECT event_id FROM classified WHERE event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1
 ),
-seen AS (
-    SELECT DISTINCT event_id FROM previous_ids
+ranked AS (
+    SELECT source_key, line_number,
+        row_number() OVER (PARTITION BY event_id ORDER BY source_key, line_number) AS position
+    FROM classified
+    WHERE event_id IN (SELECT event_id FROM repeated)
 )
-SELECT numbered.*,
+SELECT source_key, line_number FROM ranked WHERE position > 1
+UNION
+SELECT source_key, line_number FROM classified WHERE event_id IN (SELECT event_id FROM previous_ids)
+"""
+
+# `classified` and `duplicate_lines` (the line keys of DUPLICATE_LINES_SQL, few) -> every line
+# with its `kind`: event, reject or duplicate.
+LABEL_SQL = """
+SELECT classified.*,
     CASE WHEN reason IS NOT NULL THEN 'reject'
-         WHEN seen.event_id IS NOT NULL OR position > 1 THEN 'duplicate'
+         WHEN duplicate_lines.line_number IS NOT NULL THEN 'duplicate'
          ELSE 'event' END AS kind
-FROM numbered
-LEFT JOIN seen ON numbered.event_id = seen.event_id
+FROM classified
+LEFT JOIN duplicate_lines
+    ON classified.source_key = duplicate_lines.source_key AND classified.line_number = duplicate_lines.line_number
 """
 
 VALID_IDS_SQL = "SELECT event_id FROM classified WHERE reason IS NULL"
