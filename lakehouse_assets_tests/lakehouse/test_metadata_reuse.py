@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from pyiceberg.table import Transaction
+from pyiceberg.table.update import update_table_metadata
 
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse, partition_filter
-from lakehouse_assets.lakehouse.metadata_reuse import StagedMetadataTransaction
+from lakehouse_assets.lakehouse.metadata_reuse import StagedMetadataTransaction, staged_metadata
 from lakehouse_assets.lakehouse.tables import Window
 
 from .hits import H
@@ -65,3 +66,26 @@ def test_staged_metadata_is_built_once_per_change_and_matches_pyiceberg(two_writ
 
     tx.commit_transaction()
     assert lakehouse.row_count(SPEC, Window.hour(H)) == 0
+
+
+def test_metadata_without_the_deep_copy_is_pyiceberg_s_and_leaves_the_loaded_one_unchanged(two_writers):
+    lakehouse, other = two_writers
+    for hour in range(3):  # some history to share
+        lakehouse.replace_partition_with_arrow(SPEC, Window.hour(H + timedelta(hours=hour)), rows(H + timedelta(hours=hour), 2))
+    table = lakehouse.ensure_table(SPEC)
+    base = table.metadata  # shared with the catalog's kept metadata
+    loaded = base.model_dump()
+    tx = StagedMetadataTransaction(table)
+    tx.delete(partition_filter(SPEC, Window.hour(H)))
+    tx.append(rows(H, 4))
+    updates = tx._updates
+    ours = staged_metadata(base, updates, table.metadata_location)
+    theirs = update_table_metadata(base, updates, metadata_location=table.metadata_location)
+    assert ours.model_dump() == theirs.model_dump()
+    assert len(ours.metadata_log) == len(base.metadata_log) + 1
+    assert base.model_dump() == loaded
+
+    tx.commit_transaction()  # through the catalog's own staging, also without the copy
+    assert base.model_dump() == loaded
+    assert other.row_count(SPEC, Window.hour(H)) == 4
+    assert other.row_count(SPEC) == 8
