@@ -1,7 +1,7 @@
 """pyiceberg's SQL catalog and transaction, building a table's metadata once instead of on every use.
 
 The metadata holds every retained snapshot, so it grows with the table's history (7 days of hourly
-partitions). Two costs grew with it on every partition replace:
+partitions). Three costs grew with it on every partition replace:
 
 - the catalog read and parsed the current metadata file on each table load (several per commit);
 - a transaction rebuilt and deep-copied the staged metadata on each of its ~37 reads during a
@@ -21,6 +21,7 @@ shares the loaded one's parts instead of deep-copying them (`staged_metadata`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pyiceberg.catalog.sql import SqlCatalog
@@ -32,8 +33,6 @@ from pyiceberg.utils.datetime import datetime_to_millis
 
 def staged_metadata(base: Any, updates: tuple[Any, ...], metadata_location: str | None = None) -> Any:
     """pyiceberg's `update_table_metadata` without its final deep copy of the whole metadata."""
-    from datetime import datetime
-
     context = _TableMetadataUpdateContext()
     metadata = base
     for update in updates:
