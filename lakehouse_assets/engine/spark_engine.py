@@ -19,6 +19,11 @@ from lakehouse_assets.lakehouse.tables import TableSpec, Window
 from . import files
 from .sql import render
 
+# A kept result marked small is broadcast up to this many rows. Duplicates are few in a normal
+# hour, but in an hour whose objects landed twice half the lines are: sending that many line keys
+# to every task would cost more than the shuffle the broadcast saves, and can exhaust the driver.
+BROADCAST_ROW_LIMIT = 200_000
+
 
 @dataclass
 class SparkEngine:
@@ -55,12 +60,13 @@ class SparkEngine:
         are planned over the stored rows, not over the whole parse again (Spark analyses and
         optimises every query's full plan, even over cached data).
 
-        `small`: few rows, sent whole to every task that joins with it. A checkpoint's size
-        estimate is its plan's (an aggregate's is its input's), so without the hint Spark would
-        sort and shuffle the large side of each join with it.
+        `small`: usually few rows, then sent whole to every task that joins with it (up to
+        `BROADCAST_ROW_LIMIT`, counted on the stored rows). A checkpoint's size estimate is its
+        plan's (an aggregate's is its input's), so without the hint Spark would sort and shuffle
+        the large side of each join with it.
         """
         kept = frame.localCheckpoint(eager=True)
-        return kept.hint("broadcast") if small else kept
+        return kept.hint("broadcast") if small and kept.count() <= BROADCAST_ROW_LIMIT else kept
 
     def release(self, frame: Any) -> None:
         """Free what `keep` stored. A local checkpoint's rows are blocks of the RDD under its plan,
