@@ -41,7 +41,8 @@ def _broadcast(frame) -> bool:
 
 @pytest.mark.spark
 def test_many_duplicates_are_joined_without_a_broadcast(spark, tmp_path, monkeypatch) -> None:
-    """Past the row limit the duplicate keys are shuffled like any table, with the same result."""
+    """Past the row limit the duplicate keys carry no broadcast hint (Spark plans the join by its
+    own estimates), and Silver comes out the same."""
     from lakehouse_assets.engine import spark_engine
     from lakehouse_assets.engine.spark_engine import SparkEngine
 
