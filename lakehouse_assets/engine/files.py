@@ -8,7 +8,7 @@ written file holds is read from its footer (row count, partition column bounds):
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlparse
 
 from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
@@ -28,48 +28,41 @@ def staging_prefix(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window)
 ROW_GROUP_ROWS = 128 * 1024
 
 
-def write_arrow_file(lakehouse: IcebergLakehouse, spec: TableSpec, path: str, batches: Any) -> None:
-    """Arrow batches into one Parquet file at `path` through the table's file IO (local or S3)."""
+def write_arrow_file(lakehouse: IcebergLakehouse, spec: TableSpec, path: str, batches: Iterable[Any]) -> None:
+    """Arrow batches into one Parquet file at `path` through the table's file IO (local or S3).
+
+    Each batch is compressed and written in a second thread while `batches` produces the next
+    (pyarrow works outside the GIL): a generator's batches are never more than two at a time.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow.parquet as pq
 
     schema = arrow_schema(spec)
     with lakehouse.file_io(path).new_output(path).create(overwrite=True) as stream:
-        with pq.ParquetWriter(stream, schema, compression="zstd") as writer:
+        with pq.ParquetWriter(stream, schema, compression="zstd") as writer, ThreadPoolExecutor(1) as pool:
+            writing = None
             for batch in batches:
-                writer.write_table(pa_table(batch).cast(schema), row_group_size=ROW_GROUP_ROWS)
+                table = pa_table(batch).cast(schema)
+                if writing is not None:
+                    writing.result()
+                writing = pool.submit(writer.write_table, table, row_group_size=ROW_GROUP_ROWS)
+            if writing is not None:
+                writing.result()
 
 
-def commit_arrow(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, batches: Any, files: int = 1) -> int:
-    """Arrow batches as new Parquet files of the partition, committed as the partition; returns
-    rows. `files` > 1: the batches (one table's worth, in memory) are cut at row-group boundaries
-    into up to that many files, written at once (pyarrow compresses outside the GIL). A write that
-    fails removes its files."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def commit_arrow(lakehouse: IcebergLakehouse, spec: TableSpec, window: Window, batches: Iterable[Any]) -> int:
+    """Arrow batches (a generator's too, taken as they come) as a new Parquet file of the partition,
+    committed as the partition; returns rows. A write that fails removes its file."""
     from lakehouse_assets.lakehouse.staging import discard_uncommitted
 
-    prefix = staging_prefix(lakehouse, spec, window)
-    parts = _row_group_slices(batches, files) if files > 1 else [batches]
-    targets = [f"{prefix}.parquet"] if len(parts) == 1 else [f"{prefix}-{i}.parquet" for i in range(len(parts))]
+    target = f"{staging_prefix(lakehouse, spec, window)}.parquet"
     try:
-        if len(parts) == 1:
-            write_arrow_file(lakehouse, spec, targets[0], parts[0])
-        else:
-            with ThreadPoolExecutor(len(parts)) as pool:
-                list(pool.map(lambda target, part: write_arrow_file(lakehouse, spec, target, part), targets, parts))
+        write_arrow_file(lakehouse, spec, target, batches)
     except Exception:
-        discard_uncommitted(lakehouse, targets)
+        discard_uncommitted(lakehouse, [target])
         raise
-    return commit_files(lakehouse, spec, window, targets)
-
-
-def _row_group_slices(batches: Any, files: int) -> list[list[Any]]:
-    import pyarrow as pa
-
-    table = pa.concat_tables([pa_table(batch) for batch in batches])
-    groups = -(-table.num_rows // ROW_GROUP_ROWS)
-    step = max(1, -(-groups // files)) * ROW_GROUP_ROWS
-    return [[table.slice(start, step)] for start in range(0, max(table.num_rows, 1), step)]
+    return commit_files(lakehouse, spec, window, [target])
 
 
 def pa_table(batch: Any) -> Any:

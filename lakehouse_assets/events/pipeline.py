@@ -4,7 +4,7 @@ cluster job share one implementation: the SQL of `events/sql/`."""
 
 from __future__ import annotations
 
-import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterator
@@ -14,7 +14,7 @@ from lakehouse_assets.lakehouse.catalog import IcebergLakehouse
 from lakehouse_assets.lakehouse.tables import TableSpec, Window
 from lakehouse_assets.storage_interface import LandingKeyError
 
-from .bronze import LandedObject, bronze_table
+from .bronze import LandedObject, bronze_row_groups
 from .landing import EVENTS_PREFIX, parse_event_key
 from .sql import gold as gold_sql
 from .sql.silver import DUPLICATE_LINES_SQL, JSON_FIELDS, LABEL_SQL, MAX_NESTING, VALID_IDS_SQL, classify_sql, kind_sql
@@ -47,47 +47,82 @@ class BronzeReport:
 
 def read_landing_hour(landing: Any, hour: datetime) -> tuple[list[LandedObject], dict[str, str]]:
     """The hour's landing objects of every topic, and the keys skipped, each with its reason."""
-    objects: list[LandedObject] = []
     skipped: dict[str, str] = {}
+    return list(landing_objects(landing, hour, skipped)), skipped
+
+
+def landing_objects(landing: Any, hour: datetime, skipped: dict[str, str]) -> Iterator[LandedObject]:
+    """The hour's landing objects of every topic in key order, each read only when it is reached;
+    keys that give no object go to `skipped` with the reason."""
+    listed = []
     for topic_prefix in landing.list_prefixes(EVENTS_PREFIX):
         for stored in landing.list_objects(f"{topic_prefix}date={hour:%Y-%m-%d}/hour={hour:%H}/"):
             key = parse_event_key(stored.key)
             if key is None:
                 skipped[stored.key] = "does not fit the landing layout"
-                continue
-            if stored.size == 0:
+            elif stored.size == 0:
                 skipped[stored.key] = "empty object (0 bytes)"
-                continue
-            try:
-                body = landing.get_bytes(stored.key)
-            except LandingKeyError as exc:  # e.g. a link leading out of the landing root: never read
-                skipped[stored.key] = str(exc)
-                continue
-            objects.append(LandedObject(key, body, stored.last_modified))
-    return objects, skipped
+            else:
+                listed.append((key, stored))
+    for key, stored in sorted(listed, key=lambda listing: listing[0].key):
+        try:
+            obj = LandedObject(key, landing.get_bytes(stored.key), stored.last_modified)
+        except LandingKeyError as exc:  # e.g. a link leading out of the landing root: never read
+            skipped[stored.key] = str(exc)
+            continue
+        yield obj
+        del obj  # let go of this body before the next one is read
 
 
 def write_bronze(landing: Any, lakehouse: IcebergLakehouse, hour: datetime) -> BronzeReport:
-    """Replace the Bronze partition of `hour` with every non-blank line that landed in it."""
+    """Replace the Bronze partition of `hour` with every non-blank line that landed in it.
+
+    One landing object at a time: the lines go to the file in row groups while the next object is
+    read, so memory holds about one object and two row groups, not the hour.
+    """
     window = Window.hour(hour)
-    objects, skipped = read_landing_hour(landing, window.start)
-    unreadable: dict[str, str] = {}
-    data = bronze_table(objects, unreadable)
-    skipped.update(unreadable)
-    objects = [o for o in objects if o.key.key not in unreadable]
-    # Written as the engines write theirs and committed alike: pyiceberg's own Arrow write would
-    # first split the hour by partition value, copying every raw line (2 s CPU at 1M lines). A
-    # large hour is written as one file per core, at once.
-    files.commit_arrow(lakehouse, BRONZE_EVENTS, window, [data], files=os.cpu_count() or 1)
-    by_topic = data.group_by("topic").aggregate([("raw", "count")]).to_pylist()
+    skipped: dict[str, str] = {}
+    tally = _BronzeTally()
+    objects = tally.objects(landing_objects(landing, window.start, skipped))
+    files.commit_arrow(lakehouse, BRONZE_EVENTS, window, tally.groups(bronze_row_groups(objects, skipped, files.ROW_GROUP_ROWS)))
     return BronzeReport(
-        rows=data.num_rows,
-        objects=len(objects),
-        bytes=sum(len(o.body) for o in objects),
+        rows=tally.rows,
+        objects=tally.read - len(tally.unreadable(skipped)),
+        bytes=tally.bytes - sum(tally.sizes[key] for key in tally.unreadable(skipped)),
         skipped_keys=skipped,
-        rows_by_topic={row["topic"]: row["raw_count"] for row in by_topic},
-        preview=data.slice(0, 5).drop_columns(["received_at"]).to_pylist(),
+        rows_by_topic=dict(tally.rows_by_topic),
+        preview=tally.preview,
     )
+
+
+class _BronzeTally:
+    """What a Bronze write's report counts, taken from the objects and row groups as they pass."""
+
+    def __init__(self) -> None:
+        self.read = self.bytes = self.rows = 0
+        self.sizes: dict[str, int] = {}
+        self.rows_by_topic: Counter = Counter()
+        self.preview: list[dict] = []
+
+    def objects(self, objects: Iterator[LandedObject]) -> Iterator[LandedObject]:
+        for obj in objects:
+            self.read += 1
+            self.bytes += len(obj.body)
+            self.sizes[obj.key.key] = len(obj.body)
+            yield obj
+            del obj  # let go of this body before the next one is read
+
+    def groups(self, groups: Iterator[Any]) -> Iterator[Any]:
+        for group in groups:
+            self.rows += group.num_rows
+            self.rows_by_topic.update({row["topic"]: row["raw_count"] for row in group.group_by("topic").aggregate([("raw", "count")]).to_pylist()})
+            if len(self.preview) < 5:
+                self.preview += group.slice(0, 5 - len(self.preview)).drop_columns(["received_at"]).to_pylist()
+            yield group
+
+    def unreadable(self, skipped: dict[str, str]) -> list[str]:
+        """The keys that were read but held no lines (a broken gzip stream)."""
+        return [key for key in skipped if key in self.sizes]
 
 
 # -- Silver -------------------------------------------------------------------------------------

@@ -187,3 +187,34 @@ def test_the_bronze_asset_logs_why_it_skipped_each_object(tmp_path):
     assert materialization.metadata["skipped_keys"].value == 1
     messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
     assert f"skipped 1 landing objects, e.g. ['{FOLDER}empty.json (empty object (0 bytes))']" in messages
+
+
+class _FailingOnSecondRead:
+    """The landing storage, whose second object read fails (an S3 error part-way through an hour)."""
+
+    def __init__(self, storage):
+        self.storage, self.reads = storage, 0
+
+    def __getattr__(self, name):
+        return getattr(self.storage, name)
+
+    def get_bytes(self, key):
+        self.reads += 1
+        if self.reads == 2:
+            raise LandingStorageError(f"reading {key}: connection reset")
+        return self.storage.get_bytes(key)
+
+
+def test_a_read_failing_part_way_through_an_hour_leaves_the_partition_and_no_files(tmp_path):
+    storage = LocalLandingStorage(root=str(tmp_path / "landing"))
+    for number in range(3):
+        storage.put_bytes(f"{FOLDER}user-activity+0+{number:010d}.json", LINE % number * 150_000)
+    lakehouse = lakehouse_at(tmp_path)
+    first = write_bronze(storage, lakehouse, HOUR)
+    files_before = sorted((tmp_path / "lake").rglob("*.parquet"))
+
+    with pytest.raises(LandingStorageError, match="connection reset"):
+        write_bronze(_FailingOnSecondRead(storage), lakehouse, HOUR)
+
+    assert first.rows == 450_000 and lakehouse.row_count(BRONZE_EVENTS) == first.rows
+    assert sorted((tmp_path / "lake").rglob("*.parquet")) == files_before  # the first object's row groups were removed

@@ -1,10 +1,12 @@
-"""`files.commit_arrow`: one table's rows written as several files at once, committed as one
-partition; a failed write leaves no file and the table as it was."""
+"""`files.commit_arrow`: batches (a generator's, as they come) written as one file of whole row
+groups and committed as the partition; a failed write or generator leaves no file and the table
+as it was."""
 
 from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from lakehouse_assets.engine import files
@@ -32,30 +34,57 @@ def small_row_groups(monkeypatch):
     monkeypatch.setattr(files, "ROW_GROUP_ROWS", 10)
 
 
-def test_rows_are_cut_at_row_groups_into_at_most_the_files_asked(lakehouse):
-    assert files.commit_arrow(lakehouse, HITS, Window.hour(H), [hits(45)], files=3) == 45
-    assert len(lakehouse.data_files(HITS)) == 3  # 5 row groups of 10 -> files of 20, 20 and 5 rows
-    stored = lakehouse.read_arrow(HITS).sort_by("n")
-    assert stored.column("n").to_pylist() == list(range(45))
+def test_batches_become_one_file_of_whole_row_groups(lakehouse):
+    assert files.commit_arrow(lakehouse, HITS, Window.hour(H), (hits(n) for n in (15, 10))) == 25
+    (path,) = lakehouse.data_files(HITS)
+    with lakehouse.file_io(path).new_input(path).open() as stream:
+        groups = pq.ParquetFile(stream).metadata
+    assert [groups.row_group(i).num_rows for i in range(groups.num_row_groups)] == [10, 5, 10]
+    assert lakehouse.read_arrow(HITS).num_rows == 25
 
 
-def test_a_small_table_stays_one_file(lakehouse, tmp_path):
-    assert files.commit_arrow(lakehouse, HITS, Window.hour(H), [hits(7)], files=4) == 7
-    assert len(lakehouse.data_files(HITS)) == 1 and len(parquet_files(tmp_path)) == 1
+def test_the_generator_runs_at_most_one_batch_ahead_of_the_writer(lakehouse, monkeypatch):
+    """Batch k+1 may be made while batch k is written (in a second thread), never batch k+2."""
+    events = []
+    real_write = pq.ParquetWriter.write_table
+
+    def write_table(writer, table, **kwargs):
+        events.append(f"write {table.num_rows}")
+        return real_write(writer, table, **kwargs)
+
+    def batches():
+        for n in (1, 2, 3):
+            events.append(f"make {n}")
+            yield hits(n)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", write_table)
+    assert files.commit_arrow(lakehouse, HITS, Window.hour(H), batches()) == 6
+    assert events.index("write 1") < events.index("make 3") and events.index("write 2") > events.index("make 2")
 
 
-def test_a_failed_part_removes_every_file_and_keeps_the_partition(lakehouse, tmp_path, monkeypatch):
+@pytest.mark.parametrize("failing", ["writer", "generator"])
+def test_a_failed_write_removes_its_file_and_keeps_the_partition(lakehouse, tmp_path, monkeypatch, failing):
     files.commit_arrow(lakehouse, HITS, Window.hour(H), [hits(5, "/before")])
     before = parquet_files(tmp_path)
-    real_write = files.write_arrow_file
 
-    def write_or_fail(lakehouse, spec, path, batches):
-        real_write(lakehouse, spec, path, batches)
-        if path.endswith("-1.parquet"):
-            raise OSError("disk full")
+    def batches():
+        yield hits(30, "/after")
+        if failing == "generator":
+            raise OSError("connection reset")
+        yield hits(30, "/after")
 
-    monkeypatch.setattr(files, "write_arrow_file", write_or_fail)
-    with pytest.raises(OSError, match="disk full"):
-        files.commit_arrow(lakehouse, HITS, Window.hour(H), [hits(30, "/after")], files=3)
+    if failing == "writer":
+        real_write = pq.ParquetWriter.write_table
+        written = []
+
+        def write_or_fail(writer, table, **kwargs):
+            written.append(table.num_rows)
+            if len(written) == 2:
+                raise OSError("disk full")
+            return real_write(writer, table, **kwargs)
+
+        monkeypatch.setattr(pq.ParquetWriter, "write_table", write_or_fail)
+    with pytest.raises(OSError, match="disk full|connection reset"):
+        files.commit_arrow(lakehouse, HITS, Window.hour(H), batches())
     assert parquet_files(tmp_path) == before
     assert set(lakehouse.read_arrow(HITS).column("page").to_pylist()) == {"/before"}
