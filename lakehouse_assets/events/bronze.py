@@ -80,7 +80,17 @@ def _non_blank(part: bytes, first_number: int, last: bool) -> list[tuple[int, st
 def bronze_table(objects: Iterable[LandedObject], unreadable: dict[str, str] | None = None) -> Any:
     """An Arrow table of Bronze rows, in (source_key, line_number) order. Objects that are no lines
     at all go to `unreadable` (key -> reason) when it is given, else raise `UnreadableObject`."""
-    return _table(sorted(objects, key=lambda o: o.key.key), unreadable)
+    import pyarrow as pa
+
+    tables = []
+    for obj in sorted(objects, key=lambda o: o.key.key):
+        try:
+            tables.append(_lines_table(obj, split_lines(obj.body, obj.key.gzipped)))
+        except UnreadableObject as exc:
+            if unreadable is None:
+                raise
+            unreadable[obj.key.key] = str(exc)
+    return pa.concat_tables(tables) if tables else arrow_schema(BRONZE_EVENTS).empty_table()
 
 
 def bronze_row_groups(objects: Iterable[LandedObject], unreadable: dict[str, str], rows: int) -> Iterator[Any]:
@@ -104,20 +114,6 @@ def bronze_row_groups(objects: Iterable[LandedObject], unreadable: dict[str, str
         del obj  # let go of the body before the next object is read
     if held:
         yield pa.concat_tables(pending)
-
-
-def _table(objects: Iterable[LandedObject], unreadable: dict[str, str] | None) -> Any:
-    import pyarrow as pa
-
-    tables = []
-    for obj in objects:
-        try:
-            tables.append(_lines_table(obj, split_lines(obj.body, obj.key.gzipped)))
-        except UnreadableObject as exc:
-            if unreadable is None:
-                raise
-            unreadable[obj.key.key] = str(exc)
-    return pa.concat_tables(tables) if tables else arrow_schema(BRONZE_EVENTS).empty_table()
 
 
 def _lines_table(obj: LandedObject, lines: list[tuple[int, str]]) -> Any:

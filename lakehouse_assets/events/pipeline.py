@@ -85,10 +85,12 @@ def write_bronze(landing: Any, lakehouse: IcebergLakehouse, hour: datetime) -> B
     tally = _BronzeTally()
     objects = tally.objects(landing_objects(landing, window.start, skipped))
     files.commit_arrow(lakehouse, BRONZE_EVENTS, window, tally.groups(bronze_row_groups(objects, skipped, files.ROW_GROUP_ROWS)))
+    # An object read and then skipped held no lines (a broken gzip stream): not counted.
+    readable_sizes = [size for key, size in tally.sizes.items() if key not in skipped]
     return BronzeReport(
         rows=tally.rows,
-        objects=tally.read - len(tally.unreadable(skipped)),
-        bytes=tally.bytes - sum(tally.sizes[key] for key in tally.unreadable(skipped)),
+        objects=len(readable_sizes),
+        bytes=sum(readable_sizes),
         skipped_keys=skipped,
         rows_by_topic=dict(tally.rows_by_topic),
         preview=tally.preview,
@@ -99,15 +101,13 @@ class _BronzeTally:
     """What a Bronze write's report counts, taken from the objects and row groups as they pass."""
 
     def __init__(self) -> None:
-        self.read = self.bytes = self.rows = 0
-        self.sizes: dict[str, int] = {}
+        self.rows = 0
+        self.sizes: dict[str, int] = {}  # key -> bytes, of every object read
         self.rows_by_topic: Counter = Counter()
         self.preview: list[dict] = []
 
     def objects(self, objects: Iterator[LandedObject]) -> Iterator[LandedObject]:
         for obj in objects:
-            self.read += 1
-            self.bytes += len(obj.body)
             self.sizes[obj.key.key] = len(obj.body)
             yield obj
             del obj  # let go of this body before the next one is read
@@ -119,10 +119,6 @@ class _BronzeTally:
             if len(self.preview) < 5:
                 self.preview += group.slice(0, 5 - len(self.preview)).drop_columns(["received_at"]).to_pylist()
             yield group
-
-    def unreadable(self, skipped: dict[str, str]) -> list[str]:
-        """The keys that were read but held no lines (a broken gzip stream)."""
-        return [key for key in skipped if key in self.sizes]
 
 
 # -- Silver -------------------------------------------------------------------------------------
